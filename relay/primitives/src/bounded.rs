@@ -48,18 +48,10 @@ pub fn decode_bounded<T: Decode>(
     Ok(value)
 }
 
-fn codec_reason(e: &parity_scale_codec::Error) -> &'static str {
-    // `parity_scale_codec::Error` only exposes a static description without `std`.
-    #[cfg(feature = "std")]
-    {
-        let _ = e;
-        "invalid SCALE encoding"
-    }
-    #[cfg(not(feature = "std"))]
-    {
-        let _ = e;
-        "invalid SCALE encoding"
-    }
+fn codec_reason(_e: &parity_scale_codec::Error) -> &'static str {
+    // Without `std` the codec error carries only a static description, and with it a chain of
+    // them; callers need a stable, allocation-free reason.
+    "invalid SCALE encoding"
 }
 
 #[cfg(test)]

@@ -143,7 +143,7 @@ pub fn verify_batch(context: &[u8], items: &[(Sr25519Public, Vec<u8>, Sr25519Sig
     }
     // Deterministic batch weights: derived from the transcripts by schnorrkel's
     // `verify_batch_deterministic`, so no global RNG is touched.
-    schnorrkel::verify_batch_deterministic(transcripts.into_iter(), &sigs, &publics, false).is_ok()
+    schnorrkel::verify_batch_deterministic(transcripts, &sigs, &publics, false).is_ok()
 }
 
 #[cfg(test)]

@@ -1,0 +1,347 @@
+//! [`ParaNode`]: the para's state and head, and block building (steps 1–6 in the crate docs).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use atoll_primitives::host_abi::export;
+use atoll_primitives::{
+    decode_bounded, BlockData, BlockNumber, CandidateCommitments, Hash, HeadData, ParaId,
+    PersistedValidationData, PoV, ValidationCode, ValidationParams,
+};
+use atoll_pvf::{PvfHost, RuntimeInstance};
+use atoll_runtime_sdk::executive::{ApplyInput, ApplyOutcome};
+use atoll_runtime_sdk::{BlockInit, Header, ParachainBlockData, TransactionInvalid};
+use atoll_trie::StateDb;
+use std::sync::Mutex;
+use parity_scale_codec::{Decode, Encode};
+
+use crate::error::CollatorError;
+use crate::pool::{PoolError, TransactionPool};
+use crate::storage_host::{BuildingState, SharedStateDb};
+
+/// Settings of a collator.
+#[derive(Clone, Debug)]
+pub struct CollatorConfig {
+    /// The para this collator builds for.
+    pub para_id: ParaId,
+    /// Most extrinsics per block.
+    pub max_extrinsics_per_block: usize,
+    /// Pool capacity.
+    pub pool_capacity: usize,
+    /// Time limit of each runtime call while building.
+    pub call_timeout: Duration,
+    /// Largest PoV to produce.
+    pub max_pov_size: usize,
+}
+
+impl CollatorConfig {
+    /// Defaults for `para_id`: 1,000 extrinsics per block, a pool of 10,000, the backing
+    /// timeout per call, the protocol's PoV limit.
+    pub fn new(para_id: ParaId) -> Self {
+        CollatorConfig {
+            para_id,
+            max_extrinsics_per_block: 1_000,
+            pool_capacity: 10_000,
+            call_timeout: Duration::from_millis(atoll_primitives::limits::BACKING_TIMEOUT_MS),
+            max_pov_size: atoll_primitives::limits::MAX_POV_SIZE as usize,
+        }
+    }
+}
+
+/// A built block and everything a validator needs to check it.
+#[derive(Clone, Debug)]
+pub struct Collation {
+    /// The block.
+    pub block: atoll_runtime_sdk::Block,
+    /// The PoV: block + storage proof.
+    pub pov: PoV,
+    /// Number of trie nodes in the storage proof.
+    pub proof_nodes: usize,
+    /// The validation inputs the relay chain fixes for this candidate.
+    pub persisted_validation_data: PersistedValidationData,
+    /// What executing the block produces.
+    pub commitments: CandidateCommitments,
+    /// Transactions the runtime refused while building, with the reason.
+    pub refused: Vec<(Hash, TransactionInvalid)>,
+}
+
+impl Collation {
+    /// The `validate_block` input for this collation.
+    pub fn validation_params(&self) -> ValidationParams {
+        ValidationParams {
+            parent_head: self.persisted_validation_data.parent_head.clone(),
+            block_data: self.pov.block_data.clone(),
+            relay_parent_number: self.persisted_validation_data.relay_parent_number,
+            relay_parent_storage_root: self.persisted_validation_data.relay_parent_storage_root,
+        }
+    }
+
+    /// The new head.
+    pub fn head_data(&self) -> &HeadData {
+        &self.commitments.head_data
+    }
+}
+
+/// A para's state, head and pool, and the runtime that builds its blocks.
+pub struct ParaNode {
+    config: CollatorConfig,
+    pvf: Arc<PvfHost>,
+    code: ValidationCode,
+    db: SharedStateDb,
+    head: Header,
+    pool: TransactionPool,
+}
+
+impl ParaNode {
+    /// A node at genesis: runs the runtime's `build_genesis` in Wasm with `runtime_genesis`
+    /// (the SCALE-encoded genesis of the runtime).
+    pub fn genesis(
+        config: CollatorConfig,
+        pvf: Arc<PvfHost>,
+        code: ValidationCode,
+        runtime_genesis: &[u8],
+    ) -> Result<ParaNode, CollatorError> {
+        let para = config.para_id;
+        let mut store = StateDb::new();
+        let empty_root = store.insert_entries(Vec::new());
+        let db: SharedStateDb = Arc::new(Mutex::new(store));
+        let mut instance =
+            Self::instantiate(&pvf, &code, para, BuildingState::new(db.clone(), empty_root))?;
+        let mut input = para.encode();
+        input.extend_from_slice(runtime_genesis);
+        let result = call_decode::<Header>(
+            &mut instance,
+            para,
+            export::BUILD_GENESIS,
+            BlockNumber(0),
+            &input,
+            config.call_timeout,
+        );
+        let committed = instance.into_storage().finish();
+        let header = result?;
+        let (root, _) = committed.map_err(|reason| CollatorError::State { para, reason })?;
+        if root != header.state_root {
+            return Err(CollatorError::StateRootMismatch {
+                para,
+                number: BlockNumber(0),
+                committed: root,
+                header: header.state_root,
+            });
+        }
+        let pool = TransactionPool::new(config.pool_capacity);
+        Ok(ParaNode { config, pvf, code, db, head: header, pool })
+    }
+
+    fn instantiate(
+        pvf: &PvfHost,
+        code: &ValidationCode,
+        para: ParaId,
+        state: BuildingState,
+    ) -> Result<RuntimeInstance<BuildingState>, CollatorError> {
+        pvf.instantiate_for_building(code, state)
+            .map_err(|e| CollatorError::Prepare { para, reason: e.to_string() })
+    }
+
+    /// The current head.
+    pub fn head(&self) -> &Header {
+        &self.head
+    }
+
+    /// The current head data, as the relay chain records it.
+    pub fn head_data(&self) -> HeadData {
+        self.head.head_data()
+    }
+
+    /// The validation code.
+    pub fn code(&self) -> &ValidationCode {
+        &self.code
+    }
+
+    /// The config.
+    pub fn config(&self) -> &CollatorConfig {
+        &self.config
+    }
+
+    /// Submits an encoded extrinsic to the pool.
+    pub fn submit(&mut self, xt: Vec<u8>) -> Result<Hash, PoolError> {
+        self.pool.submit(xt)
+    }
+
+    /// Pending transactions.
+    pub fn pool_len(&self) -> usize {
+        self.pool.len()
+    }
+
+    /// A value of the current state.
+    pub fn storage(&self, key: &[u8]) -> Result<Option<Vec<u8>>, CollatorError> {
+        let para = self.config.para_id;
+        let db = self.db.lock().map_err(|_| CollatorError::State {
+            para,
+            reason: "state store lock poisoned by an earlier panic".into(),
+        })?;
+        db.get(&self.head.state_root, key)
+            .map_err(|e| CollatorError::State { para, reason: e.to_string() })
+    }
+
+    /// A typed map entry of the current state.
+    pub fn storage_map<K: Encode, V: Encode + Decode>(
+        &self,
+        map: &atoll_runtime_sdk::StorageMap<K, V>,
+        key: &K,
+    ) -> Result<Option<V>, CollatorError> {
+        let para = self.config.para_id;
+        match self.storage(&map.storage_key(key))? {
+            None => Ok(None),
+            Some(bytes) => V::decode(&mut &bytes[..])
+                .map(Some)
+                .map_err(|e| CollatorError::State { para, reason: format!("stored value: {e}") }),
+        }
+    }
+
+    /// Builds a block on the current head against a relay parent (steps 1–6).
+    pub fn build_block(
+        &mut self,
+        relay_parent_number: BlockNumber,
+        relay_parent_storage_root: Hash,
+    ) -> Result<Collation, CollatorError> {
+        let para = self.config.para_id;
+        let number = self.head.number.next();
+        let parent_head = self.head.head_data();
+        let timeout = self.config.call_timeout;
+
+        // Step 1.
+        let state = BuildingState::new(self.db.clone(), self.head.state_root);
+        let mut instance = Self::instantiate(&self.pvf, &self.code, para, state)?;
+
+        let candidates = self.pool.take(self.config.max_extrinsics_per_block);
+        let built = build_in(
+            &mut instance,
+            para,
+            number,
+            &parent_head,
+            relay_parent_number,
+            relay_parent_storage_root,
+            candidates,
+            timeout,
+        );
+
+        // Step 5. On an error above the overlay is dropped: the shared store is untouched.
+        let state = instance.into_storage();
+        let outcome = built?;
+        let (root, proof) = state.finish().map_err(|reason| CollatorError::State { para, reason })?;
+        if root != outcome.header.state_root {
+            return Err(CollatorError::StateRootMismatch {
+                para,
+                number,
+                committed: root,
+                header: outcome.header.state_root,
+            });
+        }
+        self.pool.requeue_front(outcome.future);
+
+        // Step 6.
+        let proof_nodes = proof.len();
+        let block = atoll_runtime_sdk::Block { header: outcome.header.clone(), extrinsics: outcome.included };
+        let block_data = ParachainBlockData { block: block.clone(), proof }.encode();
+        if block_data.len() > self.config.max_pov_size {
+            return Err(CollatorError::PoVTooLarge {
+                para,
+                size: block_data.len(),
+                max: self.config.max_pov_size,
+            });
+        }
+        self.head = outcome.header;
+        let persisted_validation_data = PersistedValidationData {
+            parent_head,
+            relay_parent_number,
+            relay_parent_storage_root,
+            max_pov_size: self.config.max_pov_size as u32,
+        };
+        let commitments = CandidateCommitments {
+            upward_messages: Vec::new(),
+            horizontal_messages: Vec::new(),
+            new_validation_code: None,
+            head_data: self.head.head_data(),
+            processed_downward_messages: 0,
+            hrmp_watermark: relay_parent_number,
+        };
+        Ok(Collation {
+            block,
+            pov: PoV { block_data: BlockData(block_data) },
+            proof_nodes,
+            persisted_validation_data,
+            commitments,
+            refused: outcome.refused,
+        })
+    }
+}
+
+struct BuildOutcome {
+    header: Header,
+    included: Vec<Vec<u8>>,
+    refused: Vec<(Hash, TransactionInvalid)>,
+    future: Vec<Vec<u8>>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_in(
+    instance: &mut RuntimeInstance<BuildingState>,
+    para: ParaId,
+    number: BlockNumber,
+    parent_head: &HeadData,
+    relay_parent_number: BlockNumber,
+    relay_parent_storage_root: Hash,
+    candidates: Vec<Vec<u8>>,
+    timeout: Duration,
+) -> Result<BuildOutcome, CollatorError> {
+    // Step 2.
+    let init = BlockInit {
+        parent_head: parent_head.clone(),
+        relay_parent_number,
+        relay_parent_storage_root,
+    };
+    call_decode::<Header>(instance, para, export::INITIALIZE_BLOCK, number, &init.encode(), timeout)?;
+
+    // Step 3.
+    let mut included = Vec::new();
+    let mut hashes = Vec::new();
+    let mut refused = Vec::new();
+    let mut future = Vec::new();
+    for xt in candidates {
+        let input = ApplyInput { index: included.len() as u32, extrinsic: xt };
+        let outcome: ApplyOutcome =
+            call_decode(instance, para, export::APPLY_EXTRINSIC, number, &input.encode(), timeout)?;
+        let xt = input.extrinsic;
+        match outcome {
+            Ok(_) => {
+                hashes.push(Hash::of(&xt));
+                included.push(xt);
+            }
+            Err(TransactionInvalid::Future { .. }) => future.push(xt),
+            Err(reason) => {
+                tracing::debug!(target: "collator", %para, tx = %Hash::of(&xt), %reason, "transaction refused");
+                refused.push((Hash::of(&xt), reason));
+            }
+        }
+    }
+
+    // Step 4.
+    let header: Header =
+        call_decode(instance, para, export::FINALIZE_BLOCK, number, &hashes.encode(), timeout)?;
+    Ok(BuildOutcome { header, included, refused, future })
+}
+
+fn call_decode<T: Decode>(
+    instance: &mut RuntimeInstance<BuildingState>,
+    para: ParaId,
+    call: &'static str,
+    number: BlockNumber,
+    input: &[u8],
+    timeout: Duration,
+) -> Result<T, CollatorError> {
+    let output = instance
+        .call(call, input, timeout)
+        .map_err(|e| CollatorError::RuntimeCall { para, call, number, reason: e.to_string() })?;
+    decode_bounded::<T>("runtime output", &output, atoll_primitives::limits::MAX_POV_SIZE as usize)
+        .map_err(|e| CollatorError::BadRuntimeOutput { para, call, reason: e.to_string() })
+}

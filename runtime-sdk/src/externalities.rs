@@ -1,0 +1,167 @@
+//! The storage a runtime runs against, behind one trait.
+//!
+//! Three implementations exist: the host's storage while a collator builds a block (Wasm
+//! `wasm::HostExternalities`), the PoV's proof during validation (`validate::ProofBackend`),
+//! and [`crate::testing::TestExternalities`] for native tests. [`Transaction`] layers pending
+//! writes on any of them so that a failed dispatch leaves no trace.
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use parity_scale_codec::{Compact, Decode, Encode};
+
+use atoll_primitives::Hash;
+
+/// Key-value access to the para's state.
+pub trait Externalities {
+    /// The value at `key`, if any.
+    fn get(&mut self, key: &[u8]) -> Option<Vec<u8>>;
+    /// Sets `key` to `value`.
+    fn set(&mut self, key: &[u8], value: &[u8]);
+    /// Removes `key`.
+    fn clear(&mut self, key: &[u8]);
+    /// Appends one SCALE-encoded item to the SCALE `Vec` stored at `key` (an absent key is an
+    /// empty vector). Implementations override this to avoid copying the whole value.
+    fn append(&mut self, key: &[u8], encoded_item: &[u8]) {
+        let mut value = self.get(key).unwrap_or_default();
+        append_to_scale_vec(&mut value, encoded_item);
+        self.set(key, &value);
+    }
+    /// The state root with every change so far.
+    fn root(&mut self) -> Hash;
+}
+
+/// Appends `item` to a SCALE-encoded `Vec` in place (compact length prefix, then items). A
+/// value that is not a SCALE vector is replaced by a one-item vector: the keys this is used on
+/// are written only by this function.
+pub fn append_to_scale_vec(value: &mut Vec<u8>, item: &[u8]) {
+    let mut input = &value[..];
+    let Ok(Compact(len)) = Compact::<u32>::decode(&mut input) else {
+        *value = Compact(1u32).encode();
+        value.extend_from_slice(item);
+        return;
+    };
+    let old_prefix_len = value.len() - input.len();
+    let new_prefix = Compact(len.saturating_add(1)).encode();
+    if new_prefix.len() == old_prefix_len {
+        value[..old_prefix_len].copy_from_slice(&new_prefix);
+    } else {
+        let mut rebuilt = new_prefix;
+        rebuilt.extend_from_slice(&value[old_prefix_len..]);
+        *value = rebuilt;
+    }
+    value.extend_from_slice(item);
+}
+
+/// Pending writes over another [`Externalities`]: reads see them, `commit` applies them,
+/// dropping the layer discards them.
+pub struct Transaction<'a> {
+    inner: &'a mut dyn Externalities,
+    changes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+}
+
+impl<'a> Transaction<'a> {
+    /// A new empty layer over `inner`.
+    pub fn new(inner: &'a mut dyn Externalities) -> Self {
+        Transaction { inner, changes: BTreeMap::new() }
+    }
+
+    /// Applies the pending writes to the layer below.
+    pub fn commit(self) {
+        for (key, value) in self.changes {
+            match value {
+                Some(v) => self.inner.set(&key, &v),
+                None => self.inner.clear(&key),
+            }
+        }
+    }
+}
+
+impl Externalities for Transaction<'_> {
+    fn get(&mut self, key: &[u8]) -> Option<Vec<u8>> {
+        match self.changes.get(key) {
+            Some(v) => v.clone(),
+            None => self.inner.get(key),
+        }
+    }
+
+    fn set(&mut self, key: &[u8], value: &[u8]) {
+        self.changes.insert(key.to_vec(), Some(value.to_vec()));
+    }
+
+    fn clear(&mut self, key: &[u8]) {
+        self.changes.insert(key.to_vec(), None);
+    }
+
+    fn append(&mut self, key: &[u8], encoded_item: &[u8]) {
+        if !self.changes.contains_key(key) {
+            let current = self.inner.get(key);
+            self.changes.insert(key.to_vec(), current);
+        }
+        if let Some(slot) = self.changes.get_mut(key) {
+            let value = slot.get_or_insert_with(Vec::new);
+            append_to_scale_vec(value, encoded_item);
+        }
+    }
+
+    fn root(&mut self) -> Hash {
+        // The root of a state with uncommitted writes is never needed by the executive; answer
+        // with the committed view so the trait stays total.
+        self.inner.root()
+    }
+}
+
+/// An in-memory overlay of writes kept by the backends, with an efficient `append`.
+#[derive(Default, Clone, Debug)]
+pub(crate) struct WriteOverlay {
+    pub(crate) changes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+}
+
+impl WriteOverlay {
+    /// `Some(value-or-deleted)` if the overlay knows the key.
+    pub(crate) fn get(&self, key: &[u8]) -> Option<Option<Vec<u8>>> {
+        self.changes.get(key).cloned()
+    }
+
+    pub(crate) fn set(&mut self, key: &[u8], value: &[u8]) {
+        self.changes.insert(key.to_vec(), Some(value.to_vec()));
+    }
+
+    pub(crate) fn clear(&mut self, key: &[u8]) {
+        self.changes.insert(key.to_vec(), None);
+    }
+
+    /// Appends, loading the current value with `load` if the overlay does not have it.
+    pub(crate) fn append(
+        &mut self,
+        key: &[u8],
+        item: &[u8],
+        load: impl FnOnce() -> Option<Vec<u8>>,
+    ) {
+        if !self.changes.contains_key(key) {
+            self.changes.insert(key.to_vec(), load());
+        }
+        if let Some(slot) = self.changes.get_mut(key) {
+            append_to_scale_vec(slot.get_or_insert_with(Vec::new), item);
+        }
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&[u8], Option<&[u8]>)> {
+        self.changes.iter().map(|(k, v)| (k.as_slice(), v.as_deref()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn append_matches_encoding_a_vec_across_prefix_growth() {
+        let mut value = Vec::new();
+        let mut expected: Vec<u32> = Vec::new();
+        for i in 0..70u32 {
+            append_to_scale_vec(&mut value, &i.encode());
+            expected.push(i);
+            assert_eq!(value, expected.encode(), "after {} items", i + 1);
+        }
+    }
+}
