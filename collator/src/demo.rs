@@ -88,8 +88,11 @@ pub fn run(
         return Err(DemoError::NoWasm);
     }
     let pvf = Arc::new(
-        PvfHost::new(PvfConfig { cache_dir: config.cache_dir.clone(), params: ExecutorParams::default() })
-            .map_err(|e| DemoError::Pvf(e.to_string()))?,
+        PvfHost::new(PvfConfig {
+            cache_dir: config.cache_dir.clone(),
+            params: ExecutorParams::default(),
+        })
+        .map_err(|e| DemoError::Pvf(e.to_string()))?,
     );
     let code = ValidationCode(token_chain::WASM_BINARY.to_vec());
     let pairs: Vec<Pair> = DEV_ACCOUNTS.iter().map(|n| Pair::dev(n)).collect();
@@ -97,15 +100,18 @@ pub fn run(
     let genesis = Genesis::dev(initial);
     let mut collator_config = CollatorConfig::new(config.para_id);
     collator_config.max_extrinsics_per_block = config.transfers_per_block as usize;
-    let mut node = ParaNode::genesis(collator_config, pvf.clone(), code.clone(), &genesis.encode())?;
+    let mut node =
+        ParaNode::genesis(collator_config, pvf.clone(), code.clone(), &genesis.encode())?;
 
     let mut nonces = vec![0u64; pairs.len()];
     let mut sent = 0u64;
     for _ in 0..config.blocks {
         for _ in 0..config.transfers_per_block {
             let from = (sent % pairs.len() as u64) as usize;
-            let to = (from + 1 + (sent / pairs.len() as u64) as usize % (pairs.len() - 1)) % pairs.len();
-            let call = Call::Transfer { dest: pairs[to].public(), amount: 1 + (sent % 10) as Balance };
+            let to =
+                (from + 1 + (sent / pairs.len() as u64) as usize % (pairs.len() - 1)) % pairs.len();
+            let call =
+                Call::Transfer { dest: pairs[to].public(), amount: 1 + (sent % 10) as Balance };
             let xt = sign_extrinsic(&pairs[from], config.para_id, nonces[from], call);
             nonces[from] += 1;
             sent += 1;

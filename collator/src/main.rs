@@ -56,7 +56,10 @@ fn main() -> ExitCode {
                 "token chain (para {}): {} blocks x {} signed transfers, each PoV validated by atoll-pvf in Wasm",
                 para_id, blocks, transfers
             );
-            println!("{:>6}  {:<20}  {:>9}  {:>10}  {:>9}  {:>12}", "block", "head", "transfers", "PoV", "build", "validation");
+            println!(
+                "{:>6}  {:<20}  {:>9}  {:>10}  {:>9}  {:>12}",
+                "block", "head", "transfers", "PoV", "build", "validation"
+            );
             let result = demo::run(&config, |b| {
                 let head = b.head_hash.to_string();
                 println!(

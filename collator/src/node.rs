@@ -12,8 +12,8 @@ use atoll_pvf::{PvfHost, RuntimeInstance};
 use atoll_runtime_sdk::executive::{ApplyInput, ApplyOutcome};
 use atoll_runtime_sdk::{BlockInit, Header, ParachainBlockData, TransactionInvalid};
 use atoll_trie::StateDb;
-use std::sync::Mutex;
 use parity_scale_codec::{Decode, Encode};
+use std::sync::Mutex;
 
 use crate::error::CollatorError;
 use crate::pool::{PoolError, TransactionPool};
@@ -228,7 +228,8 @@ impl ParaNode {
         // Step 5. On an error above the overlay is dropped: the shared store is untouched.
         let state = instance.into_storage();
         let outcome = built?;
-        let (root, proof) = state.finish().map_err(|reason| CollatorError::State { para, reason })?;
+        let (root, proof) =
+            state.finish().map_err(|reason| CollatorError::State { para, reason })?;
         if root != outcome.header.state_root {
             return Err(CollatorError::StateRootMismatch {
                 para,
@@ -241,7 +242,10 @@ impl ParaNode {
 
         // Step 6.
         let proof_nodes = proof.len();
-        let block = atoll_runtime_sdk::Block { header: outcome.header.clone(), extrinsics: outcome.included };
+        let block = atoll_runtime_sdk::Block {
+            header: outcome.header.clone(),
+            extrinsics: outcome.included,
+        };
         let block_data = ParachainBlockData { block: block.clone(), proof }.encode();
         if block_data.len() > self.config.max_pov_size {
             return Err(CollatorError::PoVTooLarge {
@@ -300,7 +304,14 @@ fn build_in(
         relay_parent_number,
         relay_parent_storage_root,
     };
-    call_decode::<Header>(instance, para, export::INITIALIZE_BLOCK, number, &init.encode(), timeout)?;
+    call_decode::<Header>(
+        instance,
+        para,
+        export::INITIALIZE_BLOCK,
+        number,
+        &init.encode(),
+        timeout,
+    )?;
 
     // Step 3.
     let mut included = Vec::new();
@@ -339,9 +350,12 @@ fn call_decode<T: Decode>(
     input: &[u8],
     timeout: Duration,
 ) -> Result<T, CollatorError> {
-    let output = instance
-        .call(call, input, timeout)
-        .map_err(|e| CollatorError::RuntimeCall { para, call, number, reason: e.to_string() })?;
+    let output = instance.call(call, input, timeout).map_err(|e| CollatorError::RuntimeCall {
+        para,
+        call,
+        number,
+        reason: e.to_string(),
+    })?;
     decode_bounded::<T>("runtime output", &output, atoll_primitives::limits::MAX_POV_SIZE as usize)
         .map_err(|e| CollatorError::BadRuntimeOutput { para, call, reason: e.to_string() })
 }

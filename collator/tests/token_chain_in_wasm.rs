@@ -2,6 +2,8 @@
 //! runtime in Wasm, and `atoll-pvf` validates every PoV in Wasm as a backer would. Tampered
 //! PoVs are `Invalid` with a specific reason (never `Internal`, never a host panic).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Tests stop loudly.
+
 use std::sync::Arc;
 
 use atoll_collator::{Collation, CollatorConfig, ParaNode};
@@ -31,8 +33,11 @@ fn setup() -> Setup {
     assert!(!token_chain::WASM_BINARY.is_empty(), "the token-chain Wasm was not built");
     let cache = tempfile::tempdir().expect("temp dir");
     let pvf = Arc::new(
-        PvfHost::new(PvfConfig { cache_dir: cache.path().into(), params: ExecutorParams::default() })
-            .expect("pvf host"),
+        PvfHost::new(PvfConfig {
+            cache_dir: cache.path().into(),
+            params: ExecutorParams::default(),
+        })
+        .expect("pvf host"),
     );
     let code = ValidationCode(token_chain::WASM_BINARY.to_vec());
     let node = ParaNode::genesis(

@@ -1,5 +1,7 @@
 //! The SDK's parts in isolation: typed storage, the transactional layer, events.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Tests stop loudly.
+
 use atoll_primitives::{blake2_256, Sr25519Public};
 use atoll_runtime_sdk::externalities::Transaction;
 use atoll_runtime_sdk::testing::TestExternalities;

@@ -1,6 +1,8 @@
 //! The token chain's logic, tested natively with the SDK's test externalities (no Wasm, no
 //! node), and its blocks validated natively by the same `validate_block` code the Wasm runs.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Tests stop loudly.
+
 use atoll_primitives::crypto::Pair;
 use atoll_primitives::{BlockNumber, ParaId};
 use atoll_runtime_sdk::system::{Event as SysEvent, SystemEvent};
@@ -28,7 +30,11 @@ fn transfer_moves_balance_and_emits_event() {
     assert_eq!(balance(&mut chain, &alice), 750);
     assert_eq!(balance(&mut chain, &bob), 1_250);
     assert_eq!(chain.nonce(&alice.public()), 1);
-    chain.assert_has_event(Event::Transferred { from: alice.public(), to: bob.public(), amount: 250 });
+    chain.assert_has_event(Event::Transferred {
+        from: alice.public(),
+        to: bob.public(),
+        amount: 250,
+    });
 }
 
 /// Spending more than the balance fails the call: nothing moves, the nonce is used, and an
@@ -44,9 +50,10 @@ fn insufficient_balance_fails_the_call_but_uses_the_nonce() {
     );
     assert_eq!(balance(&mut chain, &alice), 1_000);
     assert_eq!(chain.nonce(&alice.public()), 1);
-    let failed = chain.events().into_iter().any(|r| {
-        matches!(r.event, SysEvent::System(SystemEvent::ExtrinsicFailed { .. }))
-    });
+    let failed = chain
+        .events()
+        .into_iter()
+        .any(|r| matches!(r.event, SysEvent::System(SystemEvent::ExtrinsicFailed { .. })));
     assert!(failed, "ExtrinsicFailed expected");
 }
 
@@ -89,11 +96,12 @@ fn stale_future_and_forged_transactions_are_refused() {
 fn signatures_are_bound_to_the_para() {
     let (alice, bob) = (Pair::dev("Alice"), Pair::dev("Bob"));
     let mut chain = chain();
-    let other_para =
-        atoll_runtime_sdk::testing::sign_extrinsic(&alice, ParaId(2000), 0, Call::Transfer {
-            dest: bob.public(),
-            amount: 1,
-        });
+    let other_para = atoll_runtime_sdk::testing::sign_extrinsic(
+        &alice,
+        ParaId(2000),
+        0,
+        Call::Transfer { dest: bob.public(), amount: 1 },
+    );
     let built = chain.build_block(vec![other_para], BlockNumber(1));
     assert_eq!(built.refused[0].1, TransactionInvalid::BadSignature);
 }

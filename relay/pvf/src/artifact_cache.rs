@@ -160,8 +160,9 @@ impl ArtifactCache {
         self.dir.join(format!("{}-{}.{EXTENSION}", hex::encode(code_hash.0 .0), self.key_hex))
     }
 
-    /// Loads the artifact of `code_hash`. `Ok(None)`: no file. `Err`: the file was refused and
-    /// has been deleted (the caller recompiles and counts it).
+    /// Loads the artifact of `code_hash`. `Ok(None)`: no file, or the cache cannot be read (a
+    /// warning). `Err`: the file was refused and has been deleted (the caller recompiles and
+    /// counts it).
     pub(crate) fn load(
         &self,
         engine: &Engine,
@@ -171,7 +172,17 @@ impl ArtifactCache {
         let bytes = match fs::read(&path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(self.refuse(&path, io_error("reading", &path, &e))),
+            Err(e) => {
+                // Not a bad artifact but an unusable cache (permissions, not a directory, ...):
+                // a miss, with a warning; the file, if any, is left alone.
+                tracing::warn!(
+                    target: "pvf",
+                    path = %path.display(),
+                    error = %e,
+                    "cannot read the artifact cache; compiling",
+                );
+                return Ok(None);
+            }
         };
         let payload = decode_artifact(&bytes).map_err(|e| self.refuse(&path, e))?;
         #[allow(unsafe_code)]

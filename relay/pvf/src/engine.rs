@@ -68,7 +68,10 @@ impl EpochTicker {
         let thread = std::thread::Builder::new()
             .name("pvf-epoch-ticker".into())
             .spawn(move || tick_loop(&weak, &thread_ticks, &stop_rx))
-            .map_err(|e| InternalError::ThreadSpawn { what: "epoch ticker", error: e.to_string() })?;
+            .map_err(|e| InternalError::ThreadSpawn {
+                what: "epoch ticker",
+                error: e.to_string(),
+            })?;
         Ok(Arc::new(EpochTicker { ticks, stop: Some(stop_tx), thread: Some(thread) }))
     }
 
@@ -104,7 +107,11 @@ fn tick_loop(engine: &EngineWeak, ticks: &AtomicU64, stop: &mpsc::Receiver<()>) 
     let mut n: u64 = 0;
     loop {
         n = n.saturating_add(1);
-        let target = start + Duration::from_nanos(tick_nanos.saturating_mul(n));
+        // Unrepresentable only after centuries of ticking.
+        let Some(target) = start.checked_add(Duration::from_nanos(tick_nanos.saturating_mul(n)))
+        else {
+            return;
+        };
         let wait = target.saturating_duration_since(crate::clock::now());
         match stop.recv_timeout(wait) {
             Err(mpsc::RecvTimeoutError::Timeout) => {}

@@ -143,12 +143,13 @@ impl GuestAbi {
         store: &mut Store<HostState<S>>,
         instance: &wasmtime::Instance,
     ) -> Result<GuestAbi, InternalError> {
-        let memory = instance.get_memory(&mut *store, export::MEMORY).ok_or(
-            InternalError::Invariant("prepare checked that the module exports a memory"),
-        )?;
-        let alloc = instance.get_typed_func::<u32, u32>(&mut *store, export::ALLOC).map_err(
-            |_| InternalError::Invariant("prepare checked that atoll_alloc is (i32) -> i32"),
-        )?;
+        let memory = instance
+            .get_memory(&mut *store, export::MEMORY)
+            .ok_or(InternalError::Invariant("prepare checked that the module exports a memory"))?;
+        let alloc =
+            instance.get_typed_func::<u32, u32>(&mut *store, export::ALLOC).map_err(|_| {
+                InternalError::Invariant("prepare checked that atoll_alloc is (i32) -> i32")
+            })?;
         Ok(GuestAbi { memory, alloc })
     }
 }

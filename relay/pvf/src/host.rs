@@ -127,7 +127,11 @@ impl PvfHost {
     }
 
     /// Step 3 then Step 2: the disk cache, else a compilation (whose artifact is written back).
-    fn load_or_compile(&self, code: &ValidationCode, code_hash: ValidationCodeHash) -> PrepareResult {
+    fn load_or_compile(
+        &self,
+        code: &ValidationCode,
+        code_hash: ValidationCodeHash,
+    ) -> PrepareResult {
         let started = crate::clock::now();
         match self.disk.load(&self.engine, &code_hash) {
             Ok(Some(module)) => {
@@ -170,7 +174,12 @@ impl PvfHost {
                 "cannot write the artifact to the disk cache; keeping it in memory only",
             );
         }
-        Ok(Arc::new(PreparedArtifact::new(code_hash, module, ArtifactSource::Compiled, compile_time)))
+        Ok(Arc::new(PreparedArtifact::new(
+            code_hash,
+            module,
+            ArtifactSource::Compiled,
+            compile_time,
+        )))
     }
 
     /// Validates a candidate: runs the export `validate_block` of `code` on `params` under the
@@ -220,7 +229,8 @@ impl PvfHost {
         // Step 4: the PoV limit before anything runs.
         let pov_size = params.block_data.0.len();
         if u32::try_from(pov_size).map_or(true, |s| s > self.params.max_pov_size) {
-            let reason = InvalidReason::PoVTooLarge { size: pov_size, max: self.params.max_pov_size };
+            let reason =
+                InvalidReason::PoVTooLarge { size: pov_size, max: self.params.max_pov_size };
             return (ValidationOutcome::Invalid(reason), times);
         }
         let started = crate::clock::now();
@@ -264,7 +274,7 @@ impl PvfHost {
             Err(Fault::Invalid(reason)) => ValidationOutcome::Invalid(reason),
             Err(Fault::Internal(error)) => ValidationOutcome::Internal(error),
         };
-        times.execute = run.execute + decode_started.elapsed();
+        times.execute = run.execute.saturating_add(decode_started.elapsed());
         (outcome, times)
     }
 

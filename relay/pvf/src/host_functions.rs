@@ -317,9 +317,8 @@ pub fn ext_storage_get(
     const F: &str = import::STORAGE_GET;
     guest_bytes(memory, F, "out", out_ptr, out_cap)?;
     let key = guest_bytes(memory, F, "key", key_ptr, key_len)?;
-    let value = storage
-        .get(key)
-        .map_err(|error| HostFnError::StorageHost { function: F, error })?;
+    let value =
+        storage.get(key).map_err(|error| HostFnError::StorageHost { function: F, error })?;
     let Some(value) = value else { return Ok(host_abi::STORAGE_ABSENT) };
     let out = guest_bytes_mut(memory, F, "out", out_ptr, out_cap)?;
     let written = value.len().min(out.len());
@@ -490,7 +489,10 @@ pub(crate) fn link<S: StorageHost + Send + 'static>(
 fn link_storage_forbidden<S: Send + 'static>(
     linker: &mut Linker<HostState<S>>,
 ) -> Result<(), InternalError> {
-    fn forbidden<S, R>(caller: &mut Caller<'_, HostState<S>>, function: &'static str) -> wasmtime::Result<R> {
+    fn forbidden<S, R>(
+        caller: &mut Caller<'_, HostState<S>>,
+        function: &'static str,
+    ) -> wasmtime::Result<R> {
         stop(caller.data_mut(), HostFnError::StorageInValidation { function })
     }
     let m = host_abi::HOST_MODULE;
@@ -576,15 +578,11 @@ fn link_storage_forward<S: StorageHost + Send + 'static>(
         )
         .map_err(link_error)?;
     linker
-        .func_wrap(
-            m,
-            import::STORAGE_ROOT,
-            |mut caller: Caller<'_, HostState<S>>, out_ptr: u32| {
-                with_memory(&mut caller, import::STORAGE_ROOT, |mem, state| {
-                    ext_storage_root(mem, &mut state.storage, out_ptr)
-                })
-            },
-        )
+        .func_wrap(m, import::STORAGE_ROOT, |mut caller: Caller<'_, HostState<S>>, out_ptr: u32| {
+            with_memory(&mut caller, import::STORAGE_ROOT, |mem, state| {
+                ext_storage_root(mem, &mut state.storage, out_ptr)
+            })
+        })
         .map_err(link_error)?;
     Ok(())
 }

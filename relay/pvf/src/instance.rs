@@ -10,7 +10,9 @@ use wasmtime::{Engine, Instance, Linker, Store, ValType};
 use crate::config::ExecutorParams;
 use crate::engine::EpochTicker;
 use crate::error::InternalError;
-use crate::execute::{begin_call, call_export, classify, new_store, on_execution_thread, Fault, GuestAbi};
+use crate::execute::{
+    begin_call, call_export, classify, new_store, on_execution_thread, Fault, GuestAbi,
+};
 use crate::host_functions::{link, StorageLinking};
 use crate::outcome::InvalidReason;
 use crate::prepare::{func_is, PrepareError, PreparedArtifact};
@@ -64,7 +66,9 @@ pub enum CallError {
 /// The error of a failed call of `export` that ran under `timeout`.
 fn call_error(fault: Fault, export: &str, timeout: Duration) -> CallError {
     match fault {
-        Fault::Timeout => CallError::Timeout { export: export.to_string(), limit_ms: millis(timeout) },
+        Fault::Timeout => {
+            CallError::Timeout { export: export.to_string(), limit_ms: millis(timeout) }
+        }
         Fault::Invalid(reason) => CallError::Invalid(reason),
         Fault::Internal(error) => CallError::Internal(error),
     }

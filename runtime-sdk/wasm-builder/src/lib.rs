@@ -92,7 +92,8 @@ pub fn try_build_current_package() -> Result<(), BuildError> {
     let manifest_dir = PathBuf::from(
         env::var_os("CARGO_MANIFEST_DIR").ok_or(BuildError::MissingEnv("CARGO_MANIFEST_DIR"))?,
     );
-    let package = env::var("CARGO_PKG_NAME").map_err(|_| BuildError::MissingEnv("CARGO_PKG_NAME"))?;
+    let package =
+        env::var("CARGO_PKG_NAME").map_err(|_| BuildError::MissingEnv("CARGO_PKG_NAME"))?;
     let out_file = out_dir.join("runtime.wasm");
 
     println!("cargo:rerun-if-env-changed={NESTED_ENV}");
@@ -187,13 +188,17 @@ pub fn try_build_current_package() -> Result<(), BuildError> {
     write_file(&out_file, &bytes)?;
     let secs = started.elapsed().as_secs_f64();
     if secs > 5.0 {
-        println!("cargo:warning={package}: built Wasm runtime ({} bytes) in {secs:.1} s", bytes.len());
+        println!(
+            "cargo:warning={package}: built Wasm runtime ({} bytes) in {secs:.1} s",
+            bytes.len()
+        );
     }
     Ok(())
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {
-    std::fs::write(path, bytes).map_err(|e| BuildError::Io(format!("writing {}: {e}", path.display())))
+    std::fs::write(path, bytes)
+        .map_err(|e| BuildError::Io(format!("writing {}: {e}", path.display())))
 }
 
 fn find_workspace_root(start: &Path) -> Result<PathBuf, BuildError> {
