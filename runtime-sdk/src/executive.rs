@@ -88,19 +88,23 @@ impl<R: Runtime> Executive<R> {
             .map_err(|e| TransactionInvalid::Undecodable { reason: format!("{e}") })
     }
 
+    /// The para id extrinsic signatures commit to.
+    pub fn para_id(ext: &mut dyn Externalities) -> ParaId {
+        system::PARA_ID.get_or_default(ext)
+    }
+
     /// The (signer, payload, signature) triple whose signature must verify.
     pub fn signature_item(
-        ext: &mut dyn Externalities,
+        para_id: ParaId,
         xt: &SignedExtrinsic<R::Call>,
     ) -> (atoll_primitives::Sr25519Public, Vec<u8>, atoll_primitives::Sr25519Signature) {
-        let para_id = system::PARA_ID.get_or_default(ext);
         (xt.signer, signing_payload(para_id, xt.nonce, &xt.call), xt.signature)
     }
 
     /// Applies an encoded extrinsic at position `index`, verifying its signature.
     pub fn apply_extrinsic(ext: &mut dyn Externalities, index: u32, bytes: &[u8]) -> ApplyOutcome {
         let xt = Self::decode_extrinsic(bytes)?;
-        let (signer, payload, signature) = Self::signature_item(ext, &xt);
+        let (signer, payload, signature) = Self::signature_item(Self::para_id(ext), &xt);
         if !crypto::sr25519_verify(&signature, &payload, &signer) {
             return Err(TransactionInvalid::BadSignature);
         }

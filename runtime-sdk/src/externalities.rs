@@ -53,16 +53,19 @@ pub fn append_to_scale_vec(value: &mut Vec<u8>, item: &[u8]) {
 }
 
 /// Pending writes over another [`Externalities`]: reads see them, `commit` applies them,
-/// dropping the layer discards them.
+/// dropping the layer discards them. Appends to a key the layer has not otherwise written are
+/// kept as items and replayed with the lower layer's own `append`, so emitting an event inside a
+/// transaction never copies the block's whole event list.
 pub struct Transaction<'a> {
     inner: &'a mut dyn Externalities,
     changes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    appends: BTreeMap<Vec<u8>, Vec<Vec<u8>>>,
 }
 
 impl<'a> Transaction<'a> {
     /// A new empty layer over `inner`.
     pub fn new(inner: &'a mut dyn Externalities) -> Self {
-        Transaction { inner, changes: BTreeMap::new() }
+        Transaction { inner, changes: BTreeMap::new(), appends: BTreeMap::new() }
     }
 
     /// Applies the pending writes to the layer below.
@@ -73,33 +76,43 @@ impl<'a> Transaction<'a> {
                 None => self.inner.clear(&key),
             }
         }
+        for (key, items) in self.appends {
+            for item in items {
+                self.inner.append(&key, &item);
+            }
+        }
     }
 }
 
 impl Externalities for Transaction<'_> {
     fn get(&mut self, key: &[u8]) -> Option<Vec<u8>> {
-        match self.changes.get(key) {
-            Some(v) => v.clone(),
-            None => self.inner.get(key),
+        if let Some(v) = self.changes.get(key) {
+            return v.clone();
         }
+        let mut value = self.inner.get(key);
+        if let Some(items) = self.appends.get(key) {
+            let v = value.get_or_insert_with(Vec::new);
+            for item in items {
+                append_to_scale_vec(v, item);
+            }
+        }
+        value
     }
 
     fn set(&mut self, key: &[u8], value: &[u8]) {
+        self.appends.remove(key);
         self.changes.insert(key.to_vec(), Some(value.to_vec()));
     }
 
     fn clear(&mut self, key: &[u8]) {
+        self.appends.remove(key);
         self.changes.insert(key.to_vec(), None);
     }
 
     fn append(&mut self, key: &[u8], encoded_item: &[u8]) {
-        if !self.changes.contains_key(key) {
-            let current = self.inner.get(key);
-            self.changes.insert(key.to_vec(), current);
-        }
-        if let Some(slot) = self.changes.get_mut(key) {
-            let value = slot.get_or_insert_with(Vec::new);
-            append_to_scale_vec(value, encoded_item);
+        match self.changes.get_mut(key) {
+            Some(slot) => append_to_scale_vec(slot.get_or_insert_with(Vec::new), encoded_item),
+            None => self.appends.entry(key.to_vec()).or_default().push(encoded_item.to_vec()),
         }
     }
 

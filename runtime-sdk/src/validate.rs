@@ -113,8 +113,9 @@ pub fn validate_block<R: Runtime>(params: &ValidationParams) -> ValidationResult
         }
         hashes.push(Hash::of(bytes));
     }
+    let para_id = Executive::<R>::para_id(&mut backend);
     let items: Vec<_> =
-        decoded.iter().map(|xt| Executive::<R>::signature_item(&mut backend, xt)).collect();
+        decoded.iter().map(|xt| Executive::<R>::signature_item(para_id, xt)).collect();
     if !crypto::sr25519_batch_verify(&items) {
         crate::invalid(format_args!(
             "bad signature: the batch of {} extrinsic signatures does not verify",

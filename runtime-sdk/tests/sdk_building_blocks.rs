@@ -56,10 +56,26 @@ fn transaction_layer_commits_or_discards() {
         COUNTER.put(&mut tx, &3);
         tx.append(b"Test:List", &5u8.encode());
         tx.append(b"Test:List", &6u8.encode());
+        assert_eq!(tx.get(b"Test:List"), Some(vec![5u8, 6].encode()), "reads see pending appends");
+        tx.commit();
+    }
+    {
+        // Appends on top of an existing value, then a set that replaces them.
+        let mut tx = Transaction::new(&mut ext);
+        tx.append(b"Test:List", &7u8.encode());
+        assert_eq!(tx.get(b"Test:List"), Some(vec![5u8, 6, 7].encode()));
+        tx.commit();
+    }
+    assert_eq!(ext.get(b"Test:List"), Some(vec![5u8, 6, 7].encode()));
+    {
+        let mut tx = Transaction::new(&mut ext);
+        tx.append(b"Test:List", &8u8.encode());
+        tx.set(b"Test:List", &vec![1u8].encode());
+        tx.append(b"Test:List", &2u8.encode());
         tx.commit();
     }
     assert_eq!(COUNTER.get(&mut ext), Some(3));
-    assert_eq!(ext.get(b"Test:List"), Some(vec![5u8, 6].encode()));
+    assert_eq!(ext.get(b"Test:List"), Some(vec![1u8, 2].encode()));
 }
 
 /// A value that does not decode is corrupt state: the runtime stops with a message naming the

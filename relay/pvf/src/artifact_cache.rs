@@ -2,11 +2,16 @@
 //!
 //! An artifact is a compiled module (`Module::serialize`) for one code hash and one compilation
 //! key: the hash of the [`ExecutorParams`] fields that affect compilation together with the
-//! engine's `precompile_compatibility_hash`. Its file, named `<code hash hex>-<key hex>.artifact`,
-//! holds [`MAGIC`], the 32-byte blake2b-256 checksum of the payload, then the payload. Files are
-//! written to a temporary name and renamed, so a reader never sees half a file.
+//! engine's `precompile_compatibility_hash`. Two files, named `<code hash hex>-<key hex>`:
+//! `.artifact` holds exactly wasmtime's serialized module (so it can be memory-mapped by
+//! `Module::deserialize_file`, ~0.1 ms for an 800 KB artifact against ~0.55 ms to deserialize
+//! from a buffer), and `.artifact.sum` holds [`MAGIC`], the payload's CRC-32 and its length.
+//! Both are written to temporary names, synced and renamed (payload first), so a reader never
+//! sees half a file; a crash between the two renames leaves a mismatch, which is a miss.
 //!
-//! Loading verifies the magic and the checksum before `Module::deserialize`. Any failure
+//! Loading reads the payload, verifies it against the sum file (CRC-32 guards against the
+//! accidental corruption a cache suffers: truncation by a crash, flipped bits; it is ~25x faster
+//! than blake2b here, and the cache directory is the node's own), then maps it. Any failure
 //! (truncated, corrupt, foreign, from another engine) is logged, the file is deleted and the
 //! caller recompiles; a cache that cannot be written is a warning, never a failed validation.
 
@@ -16,17 +21,17 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use atoll_primitives::{blake2_256, ValidationCodeHash};
+use atoll_primitives::ValidationCodeHash;
 use blake2::digest::{consts::U32, Digest};
 use wasmtime::{Engine, Module};
 
 use crate::config::ExecutorParams;
 
-/// The first bytes of every artifact file; the trailing digit is the format version.
-pub const MAGIC: &[u8; 16] = b"atoll-pvf-art-v1";
+/// The first bytes of every sum file; the trailing digit is the format version.
+pub const MAGIC: &[u8; 16] = b"atoll-pvf-art-v2";
 
-/// The length of the checksum after [`MAGIC`].
-const CHECKSUM_LEN: usize = 32;
+/// The length of a sum file: magic, CRC-32 (LE), payload length (u64 LE).
+pub const SUM_LEN: usize = MAGIC.len() + 4 + 8;
 
 /// The file extension of artifacts.
 const EXTENSION: &str = "artifact";
@@ -34,16 +39,16 @@ const EXTENSION: &str = "artifact";
 /// Why an artifact file was refused or not written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ArtifactError {
-    /// The file is shorter than the magic and checksum.
-    #[error("artifact file of {len} bytes is truncated (header is {header} bytes)")]
+    /// The sum file is not [`SUM_LEN`] bytes long.
+    #[error("artifact sum file of {len} bytes is truncated or foreign (expected {header} bytes)")]
     Truncated {
         /// The file's length.
         len: usize,
-        /// The header's length.
+        /// The expected length.
         header: usize,
     },
-    /// The file does not start with [`MAGIC`].
-    #[error("artifact file has foreign magic bytes {found}")]
+    /// The sum file does not start with [`MAGIC`].
+    #[error("artifact sum file has foreign magic bytes {found}")]
     BadMagic {
         /// The hex of the first bytes found.
         found: String,
@@ -74,31 +79,29 @@ pub enum ArtifactError {
     },
 }
 
-/// An artifact file's bytes for a serialized module `payload`: magic, checksum, payload.
+/// The sum file's bytes for a serialized module `payload`: magic, CRC-32, length.
 pub fn encode_artifact(payload: &[u8]) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(MAGIC.len() + CHECKSUM_LEN + payload.len());
+    let mut bytes = Vec::with_capacity(SUM_LEN);
     bytes.extend_from_slice(MAGIC);
-    bytes.extend_from_slice(&blake2_256(payload));
-    bytes.extend_from_slice(payload);
+    bytes.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
     bytes
 }
 
-/// The payload of an artifact file, after checking its magic and checksum.
-pub fn decode_artifact(bytes: &[u8]) -> Result<&[u8], ArtifactError> {
-    let header = MAGIC.len() + CHECKSUM_LEN;
-    if bytes.len() < header {
-        return Err(ArtifactError::Truncated { len: bytes.len(), header });
+/// Checks `payload` against its sum file's bytes.
+pub fn decode_artifact<'a>(sum: &[u8], payload: &'a [u8]) -> Result<&'a [u8], ArtifactError> {
+    if sum.len() != SUM_LEN {
+        return Err(ArtifactError::Truncated { len: sum.len(), header: SUM_LEN });
     }
-    let (magic, rest) = bytes.split_at(MAGIC.len());
+    let (magic, rest) = sum.split_at(MAGIC.len());
     if magic != MAGIC {
         return Err(ArtifactError::BadMagic { found: hex::encode(magic) });
     }
-    let (checksum, payload) = rest.split_at(CHECKSUM_LEN);
-    let actual = blake2_256(payload);
-    if checksum != actual {
+    let expected = encode_artifact(payload);
+    if rest != &expected[MAGIC.len()..] {
         return Err(ArtifactError::ChecksumMismatch {
-            expected: hex::encode(checksum),
-            actual: hex::encode(actual),
+            expected: hex::encode(rest),
+            actual: hex::encode(&expected[MAGIC.len()..]),
         });
     }
     Ok(payload)
@@ -184,16 +187,25 @@ impl ArtifactCache {
                 return Ok(None);
             }
         };
-        let payload = decode_artifact(&bytes).map_err(|e| self.refuse(&path, e))?;
+        let sum_path = sum_path_of(&path);
+        let sum = match fs::read(&sum_path) {
+            Ok(sum) => sum,
+            Err(e) => {
+                return Err(self.refuse(&path, io_error("reading", &sum_path, &e)));
+            }
+        };
+        decode_artifact(&sum, &bytes).map_err(|e| self.refuse(&path, e))?;
         #[allow(unsafe_code)]
-        // SAFETY: `Module::deserialize` trusts its input to be a module serialized by a
-        // compatible wasmtime; malicious bytes could run arbitrary code. We only get here with a
-        // file at our own path in our own cache directory, whose payload matches the blake2b-256
-        // checksum we wrote next to it, under a name that includes the engine's compatibility
-        // hash: it is an artifact this host (or an earlier one with the same engine) serialized.
+        // SAFETY: `Module::deserialize_file` trusts the file to be a module serialized by a
+        // compatible wasmtime and to stay unchanged while mapped; malicious bytes could run
+        // arbitrary code. We only get here with a file at our own path in our own cache
+        // directory, whose bytes we just checked against the sum we wrote beside it, under a
+        // name that includes the engine's compatibility hash: it is an artifact this host (or an
+        // earlier one with the same engine) serialized. Files here are only ever replaced by an
+        // atomic rename, never modified in place, so the mapping sees the bytes we checked.
         // wasmtime additionally checks the engine version and configuration and refuses
         // mismatches with an error, which is handled below like any corrupt file.
-        let module = unsafe { Module::deserialize(engine, payload) };
+        let module = unsafe { Module::deserialize_file(engine, &path) };
         match module {
             Ok(module) => Ok(Some(module)),
             Err(e) => Err(self.refuse(&path, ArtifactError::Deserialize(format!("{e:#}")))),
@@ -208,9 +220,11 @@ impl ArtifactCache {
             %error,
             "refusing a cached artifact; deleting it and recompiling",
         );
-        if let Err(e) = fs::remove_file(path) {
-            if e.kind() != std::io::ErrorKind::NotFound {
-                tracing::warn!(target: "pvf", path = %path.display(), error = %e, "cannot delete a refused artifact");
+        for file in [path.to_path_buf(), sum_path_of(path)] {
+            if let Err(e) = fs::remove_file(&file) {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    tracing::warn!(target: "pvf", path = %file.display(), error = %e, "cannot delete a refused artifact");
+                }
             }
         }
         error
@@ -223,23 +237,38 @@ impl ArtifactCache {
         module: &Module,
     ) -> Result<PathBuf, ArtifactError> {
         let payload = module.serialize().map_err(|e| ArtifactError::Serialize(format!("{e:#}")))?;
-        let bytes = encode_artifact(&payload);
+        let sum = encode_artifact(&payload);
         let path = self.path_of(code_hash);
-        let temp = self.dir.join(format!(
-            ".{}.tmp-{}-{}",
-            hex::encode(code_hash.0 .0),
-            std::process::id(),
-            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let written = write_synced(&temp, &bytes).and_then(|()| {
-            fs::rename(&temp, &path).map_err(|e| io_error("renaming into", &path, &e))
-        });
+        let sum_path = sum_path_of(&path);
+        let temp_of = |what: &str| {
+            self.dir.join(format!(
+                ".{}.{what}.tmp-{}-{}",
+                hex::encode(code_hash.0 .0),
+                std::process::id(),
+                TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+            ))
+        };
+        let (temp, temp_sum) = (temp_of("artifact"), temp_of("sum"));
+        let written = write_synced(&temp, &payload)
+            .and_then(|()| write_synced(&temp_sum, &sum))
+            .and_then(|()| fs::rename(&temp, &path).map_err(|e| io_error("renaming into", &path, &e)))
+            .and_then(|()| {
+                fs::rename(&temp_sum, &sum_path).map_err(|e| io_error("renaming into", &sum_path, &e))
+            });
         if written.is_err() {
-            // Best effort: the temporary file may not even exist.
+            // Best effort: the temporary files may not even exist.
             let _ = fs::remove_file(&temp);
+            let _ = fs::remove_file(&temp_sum);
         }
         written.map(|()| path)
     }
+}
+
+/// The sum file beside an artifact file.
+fn sum_path_of(artifact: &Path) -> PathBuf {
+    let mut name = artifact.as_os_str().to_owned();
+    name.push(".sum");
+    PathBuf::from(name)
 }
 
 /// Creates `path` with `bytes` and syncs it to disk.

@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use atoll_pvf::artifact_cache::{decode_artifact, encode_artifact, ArtifactError, MAGIC};
+use atoll_pvf::artifact_cache::{decode_artifact, encode_artifact, ArtifactError};
 use atoll_pvf::{ArtifactSource, TimeoutKind, ValidationOutcome};
 use common::*;
 
@@ -84,8 +84,23 @@ fn truncated_artifact_is_recompiled() {
 }
 
 #[test]
-fn artifact_truncated_inside_its_header_is_recompiled() {
-    assert_recompiles_after(|file| std::fs::write(file, &MAGIC[..5]).expect("truncate"));
+fn truncated_sum_file_is_recompiled() {
+    assert_recompiles_after(|file| {
+        let sum = sum_file(file);
+        let bytes = std::fs::read(&sum).expect("read");
+        std::fs::write(&sum, &bytes[..5]).expect("truncate");
+    });
+}
+
+#[test]
+fn missing_sum_file_is_recompiled() {
+    assert_recompiles_after(|file| std::fs::remove_file(sum_file(file)).expect("remove"));
+}
+
+fn sum_file(artifact: &Path) -> PathBuf {
+    let mut name = artifact.as_os_str().to_owned();
+    name.push(".sum");
+    PathBuf::from(name)
 }
 
 #[test]
@@ -109,30 +124,35 @@ fn flipped_payload_byte_is_recompiled() {
 
 #[test]
 fn artifact_of_another_engine_is_recompiled() {
-    // A correctly framed artifact (our magic, a matching checksum) whose payload wasmtime
-    // compiled with another configuration (fuel on): deserialize refuses it cleanly.
+    // An artifact with a matching sum file whose payload wasmtime compiled with another
+    // configuration (fuel on): deserialize refuses it cleanly.
     assert_recompiles_after(|file| {
         let mut config = wasmtime::Config::new();
         config.consume_fuel(true);
         let engine = wasmtime::Engine::new(&config).expect("engine");
         let module = wasmtime::Module::new(&engine, &echo_runtime().0).expect("compiles");
         let payload = module.serialize().expect("serializes");
-        std::fs::write(file, encode_artifact(&payload)).expect("write");
+        std::fs::write(file, &payload).expect("write");
+        std::fs::write(sum_file(file), encode_artifact(&payload)).expect("write sum");
     });
 }
 
 #[test]
 fn artifact_format_checks_magic_and_checksum() {
-    let framed = encode_artifact(b"payload");
-    assert_eq!(decode_artifact(&framed), Ok(&b"payload"[..]));
-    assert!(matches!(decode_artifact(&framed[..10]), Err(ArtifactError::Truncated { .. })));
-    let mut foreign = framed.clone();
+    let sum = encode_artifact(b"payload");
+    assert_eq!(decode_artifact(&sum, b"payload"), Ok(&b"payload"[..]));
+    assert!(matches!(decode_artifact(&sum[..10], b"payload"), Err(ArtifactError::Truncated { .. })));
+    let mut foreign = sum.clone();
     foreign[0] ^= 1;
-    assert!(matches!(decode_artifact(&foreign), Err(ArtifactError::BadMagic { .. })));
-    let mut flipped = framed.clone();
-    let last = flipped.len() - 1;
-    flipped[last] ^= 1;
-    assert!(matches!(decode_artifact(&flipped), Err(ArtifactError::ChecksumMismatch { .. })));
+    assert!(matches!(decode_artifact(&foreign, b"payload"), Err(ArtifactError::BadMagic { .. })));
+    assert!(matches!(
+        decode_artifact(&sum, b"paylaod"),
+        Err(ArtifactError::ChecksumMismatch { .. })
+    ));
+    assert!(matches!(
+        decode_artifact(&sum, b"payload\0"),
+        Err(ArtifactError::ChecksumMismatch { .. })
+    ));
 }
 
 #[test]
