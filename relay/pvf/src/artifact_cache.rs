@@ -251,9 +251,12 @@ impl ArtifactCache {
         let (temp, temp_sum) = (temp_of("artifact"), temp_of("sum"));
         let written = write_synced(&temp, &payload)
             .and_then(|()| write_synced(&temp_sum, &sum))
-            .and_then(|()| fs::rename(&temp, &path).map_err(|e| io_error("renaming into", &path, &e)))
             .and_then(|()| {
-                fs::rename(&temp_sum, &sum_path).map_err(|e| io_error("renaming into", &sum_path, &e))
+                fs::rename(&temp, &path).map_err(|e| io_error("renaming into", &path, &e))
+            })
+            .and_then(|()| {
+                fs::rename(&temp_sum, &sum_path)
+                    .map_err(|e| io_error("renaming into", &sum_path, &e))
             });
         if written.is_err() {
             // Best effort: the temporary files may not even exist.

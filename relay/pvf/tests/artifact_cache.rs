@@ -141,7 +141,10 @@ fn artifact_of_another_engine_is_recompiled() {
 fn artifact_format_checks_magic_and_checksum() {
     let sum = encode_artifact(b"payload");
     assert_eq!(decode_artifact(&sum, b"payload"), Ok(&b"payload"[..]));
-    assert!(matches!(decode_artifact(&sum[..10], b"payload"), Err(ArtifactError::Truncated { .. })));
+    assert!(matches!(
+        decode_artifact(&sum[..10], b"payload"),
+        Err(ArtifactError::Truncated { .. })
+    ));
     let mut foreign = sum.clone();
     foreign[0] ^= 1;
     assert!(matches!(decode_artifact(&foreign, b"payload"), Err(ArtifactError::BadMagic { .. })));
