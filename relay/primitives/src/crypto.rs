@@ -106,6 +106,24 @@ impl Pair {
         Sr25519Signature(self.keypair.sign(transcript).to_bytes())
     }
 
+    /// Evaluates the VRF on (`context`, `input`): returns the pre-output (what goes on chain),
+    /// the proof, and the VRF's 32 random bytes. Deterministic, like [`Pair::sign`].
+    pub fn vrf_sign(&self, context: &[u8], input: &[u8]) -> VrfSignature {
+        let transcript = signing_context(context).bytes(input);
+        let mut seed_input = self.keypair.secret.to_bytes().to_vec();
+        seed_input.extend_from_slice(b"vrf");
+        seed_input.extend_from_slice(context);
+        seed_input.extend_from_slice(input);
+        let rng = rand_chacha::ChaCha20Rng::from_seed(blake2_256(&seed_input));
+        let extra = schnorrkel::context::attach_rng(merlin::Transcript::new(b"VRF"), rng);
+        let (inout, proof, _) = self.keypair.vrf_sign_extra(transcript, extra);
+        VrfSignature {
+            output: inout.to_preout().to_bytes(),
+            proof: proof.to_bytes(),
+            randomness: inout.make_bytes::<[u8; 32]>(VRF_RANDOMNESS_LABEL),
+        }
+    }
+
     /// Signs an extrinsic payload under [`crate::host_abi::EXTRINSIC_SIGNING_CONTEXT`].
     pub fn sign_extrinsic(&self, payload: &[u8]) -> Sr25519Signature {
         self.sign(crate::host_abi::EXTRINSIC_SIGNING_CONTEXT, payload)
@@ -115,6 +133,38 @@ impl Pair {
 fn unreachable_mini() -> MiniSecretKey {
     // Invariant: `MiniSecretKey::from_bytes` accepts every 32-byte input; kept total anyway.
     MiniSecretKey::generate_with(rand_chacha::ChaCha20Rng::from_seed([0u8; 32]))
+}
+
+/// The label under which VRF randomness bytes are drawn from a VRF in-out.
+pub const VRF_RANDOMNESS_LABEL: &[u8] = b"atoll-vrf-randomness";
+
+/// A VRF evaluation: what a prover publishes (`output`, `proof`) and the randomness it yields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VrfSignature {
+    /// The VRF pre-output (32 bytes on the wire).
+    pub output: [u8; 32],
+    /// The DLEQ proof (64 bytes on the wire).
+    pub proof: [u8; 64],
+    /// The 32 random bytes the VRF yields; anyone with the public key recomputes them with
+    /// [`vrf_verify`].
+    pub randomness: [u8; 32],
+}
+
+/// Verifies a VRF evaluation of `public` on (`context`, `input`) and returns its randomness
+/// bytes, or `None` if the output or proof is invalid.
+pub fn vrf_verify(
+    public: &Sr25519Public,
+    context: &[u8],
+    input: &[u8],
+    output: &[u8; 32],
+    proof: &[u8; 64],
+) -> Option<[u8; 32]> {
+    let public = schnorrkel::PublicKey::from_bytes(&public.0).ok()?;
+    let preout = schnorrkel::vrf::VRFPreOut::from_bytes(output).ok()?;
+    let proof = schnorrkel::vrf::VRFProof::from_bytes(proof).ok()?;
+    let transcript = signing_context(context).bytes(input);
+    let (inout, _) = public.vrf_verify(transcript, &preout, &proof).ok()?;
+    Some(inout.make_bytes::<[u8; 32]>(VRF_RANDOMNESS_LABEL))
 }
 
 /// Verifies one signature.
@@ -158,6 +208,22 @@ mod tests {
             hex::encode(alice.0),
             "d43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d"
         );
+    }
+
+    #[test]
+    fn vrf_is_deterministic_and_verifies() {
+        let alice = Pair::dev("Alice");
+        let a = alice.vrf_sign(b"ctx", b"slot 7");
+        assert_eq!(a, alice.vrf_sign(b"ctx", b"slot 7"), "deterministic");
+        assert_eq!(
+            vrf_verify(&alice.public(), b"ctx", b"slot 7", &a.output, &a.proof),
+            Some(a.randomness)
+        );
+        assert_eq!(vrf_verify(&alice.public(), b"ctx", b"slot 8", &a.output, &a.proof), None);
+        let bob = Pair::dev("Bob");
+        assert_eq!(vrf_verify(&bob.public(), b"ctx", b"slot 7", &a.output, &a.proof), None);
+        let other = alice.vrf_sign(b"ctx", b"slot 8");
+        assert_ne!(other.randomness, a.randomness);
     }
 
     #[test]

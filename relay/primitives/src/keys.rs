@@ -11,7 +11,7 @@ use parity_scale_codec::{Decode, Encode, MaxEncodedLen};
 pub struct Sr25519Public(pub [u8; 32]);
 
 /// An sr25519 (Schnorr over Ristretto) signature.
-#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Encode, Decode, MaxEncodedLen)]
 pub struct Sr25519Signature(pub [u8; 64]);
 
 impl Default for Sr25519Signature {

@@ -21,6 +21,8 @@
 //! - [`candidate`]: [`CandidateDescriptor`], [`CandidateCommitments`], [`CandidateReceipt`],
 //!   [`CommittedCandidateReceipt`] and [`CandidateHash`] (the hash of the descriptor together
 //!   with the hash of the commitments).
+//! - [`relay`]: relay block headers with their slot/VRF pre-digest and seal, finality votes and
+//!   justifications, equivocation evidence.
 //! - [`limits`]: the protocol's size limits and timeouts from DESIGN.md, as constants.
 //! - [`bounded`]: decoding untrusted bytes with a size limit and no trailing bytes.
 //! - [`host_abi`]: the contract between a Wasm runtime and its host: export names, import names,
@@ -41,6 +43,7 @@ pub mod host_abi;
 pub mod ids;
 pub mod keys;
 pub mod limits;
+pub mod relay;
 pub mod validation;
 
 pub use bounded::{decode_bounded, DecodeError};
