@@ -26,7 +26,7 @@ impl Gossip {
             self.best = value;
             self.updates += 1;
             ctx.store().write_batch([(b"best".to_vec(), Some(value.to_le_bytes().to_vec()))]);
-            if self.updates % 2 == 0 {
+            if self.updates.is_multiple_of(2) {
                 ctx.store().flush();
             }
             ctx.note(("best", value));
