@@ -123,6 +123,59 @@ impl Externalities for Transaction<'_> {
     }
 }
 
+/// The committed state below an [`Overlayed`] layer: answers reads by key and computes the root
+/// a set of changes would give. Validation reads a PoV's proof, native tests a full trie.
+pub trait StateBackend {
+    /// The committed value at `key`.
+    fn read(&mut self, key: &[u8]) -> Option<Vec<u8>>;
+    /// The root of the committed state with `changes` applied.
+    fn root_with<'a>(
+        &mut self,
+        changes: &mut dyn Iterator<Item = (&'a [u8], Option<&'a [u8]>)>,
+    ) -> Hash;
+}
+
+/// A block's pending writes over a [`StateBackend`]: the [`Externalities`] of validation and
+/// of native tests.
+pub struct Overlayed<B> {
+    pub(crate) backend: B,
+    pub(crate) overlay: WriteOverlay,
+}
+
+impl<B> Overlayed<B> {
+    /// No pending writes over `backend`.
+    pub fn new(backend: B) -> Self {
+        Overlayed { backend, overlay: WriteOverlay::default() }
+    }
+}
+
+impl<B: StateBackend> Externalities for Overlayed<B> {
+    fn get(&mut self, key: &[u8]) -> Option<Vec<u8>> {
+        match self.overlay.get(key) {
+            Some(v) => v,
+            None => self.backend.read(key),
+        }
+    }
+
+    fn set(&mut self, key: &[u8], value: &[u8]) {
+        self.overlay.set(key, value);
+    }
+
+    fn clear(&mut self, key: &[u8]) {
+        self.overlay.clear(key);
+    }
+
+    fn append(&mut self, key: &[u8], encoded_item: &[u8]) {
+        let current = if self.overlay.get(key).is_none() { self.backend.read(key) } else { None };
+        self.overlay.append(key, encoded_item, || current);
+    }
+
+    fn root(&mut self) -> Hash {
+        let Overlayed { backend, overlay } = self;
+        backend.root_with(&mut overlay.iter())
+    }
+}
+
 /// An in-memory overlay of writes kept by the backends, with an efficient `append`.
 #[derive(Default, Clone, Debug)]
 pub(crate) struct WriteOverlay {

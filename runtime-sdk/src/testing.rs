@@ -18,17 +18,16 @@ use parity_scale_codec::Encode;
 
 use crate::block::{Block, BlockInit, Header, ParachainBlockData};
 use crate::executive::{ApplyOutcome, Executive, GenesisConfig};
-use crate::externalities::{Externalities, WriteOverlay};
+use crate::externalities::{Externalities, Overlayed, StateBackend};
 use crate::extrinsic::{signing_payload, SignedExtrinsic, TransactionInvalid};
 use crate::runtime::{AccountId, DispatchError, Runtime};
 use crate::system::{self, EventRecord};
 
-/// In-memory Merkle state with pending writes and optional proof recording.
+/// The committed state of native tests: a full trie, recording the nodes it touches when asked.
 #[derive(Default)]
-pub struct TestExternalities {
+pub struct TestBackend {
     db: StateDb,
     root: Hash,
-    overlay: WriteOverlay,
     recorder: Option<Recorder>,
 }
 
@@ -37,39 +36,67 @@ fn trie_failure(what: &str, e: atoll_trie::TrieError) -> ! {
     panic!("test externalities: {what}: {e}")
 }
 
+impl StateBackend for TestBackend {
+    fn read(&mut self, key: &[u8]) -> Option<Vec<u8>> {
+        let result = match self.recorder.as_mut() {
+            Some(rec) => self.db.get_recorded(&self.root, key, rec),
+            None => self.db.get(&self.root, key),
+        };
+        result.unwrap_or_else(|e| trie_failure("get", e))
+    }
+
+    fn root_with<'a>(
+        &mut self,
+        changes: &mut dyn Iterator<Item = (&'a [u8], Option<&'a [u8]>)>,
+    ) -> Hash {
+        self.db
+            .root_after(&self.root, changes, self.recorder.as_mut())
+            .unwrap_or_else(|e| trie_failure("root", e))
+    }
+}
+
+/// In-memory Merkle state with pending writes and optional proof recording.
+pub type TestExternalities = Overlayed<TestBackend>;
+
+impl Default for TestExternalities {
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
 impl TestExternalities {
     /// An empty state.
-    pub fn new() -> Self {
+    pub fn empty() -> Self {
         let mut db = StateDb::new();
         let root = db.insert_entries(Vec::new());
-        TestExternalities { db, root, overlay: WriteOverlay::default(), recorder: None }
+        Overlayed::new(TestBackend { db, root, recorder: None })
     }
 
     /// The committed root (pending writes excluded).
     pub fn committed_root(&self) -> Hash {
-        self.root
+        self.backend.root
     }
 
     /// Applies the pending writes to the trie and returns the new root.
     pub fn commit(&mut self) -> Hash {
         let changes: Vec<(Vec<u8>, Option<Vec<u8>>)> =
             std::mem::take(&mut self.overlay.changes).into_iter().collect();
-        let root = self.root;
-        match self.db.apply(&root, changes.iter().map(|(k, v)| (k.as_slice(), v.as_deref()))) {
-            Ok(r) => self.root = r,
+        let b = &mut self.backend;
+        match b.db.apply(&b.root, changes.iter().map(|(k, v)| (k.as_slice(), v.as_deref()))) {
+            Ok(r) => b.root = r,
             Err(e) => trie_failure("commit", e),
         }
-        self.root
+        b.root
     }
 
     /// Starts recording every trie node read or touched.
     pub fn start_recording(&mut self) {
-        self.recorder = Some(Recorder::new());
+        self.backend.recorder = Some(Recorder::new());
     }
 
     /// Stops recording and returns the proof.
     pub fn take_proof(&mut self) -> StorageProof {
-        self.recorder.take().map(Recorder::into_proof).unwrap_or_default()
+        self.backend.recorder.take().map(Recorder::into_proof).unwrap_or_default()
     }
 
     /// Runs `f` against this state.
@@ -79,45 +106,10 @@ impl TestExternalities {
 
     /// Every committed (key, value) pair, for debugging and exports.
     pub fn pairs(&self) -> BTreeMap<Vec<u8>, Vec<u8>> {
-        match self.db.pairs(&self.root) {
+        match self.backend.db.pairs(&self.backend.root) {
             Ok(p) => p.into_iter().collect(),
             Err(e) => trie_failure("pairs", e),
         }
-    }
-}
-
-impl Externalities for TestExternalities {
-    fn get(&mut self, key: &[u8]) -> Option<Vec<u8>> {
-        if let Some(v) = self.overlay.get(key) {
-            return v;
-        }
-        let result = match self.recorder.as_mut() {
-            Some(rec) => self.db.get_recorded(&self.root, key, rec),
-            None => self.db.get(&self.root, key),
-        };
-        result.unwrap_or_else(|e| trie_failure("get", e))
-    }
-
-    fn set(&mut self, key: &[u8], value: &[u8]) {
-        self.overlay.set(key, value);
-    }
-
-    fn clear(&mut self, key: &[u8]) {
-        self.overlay.clear(key);
-    }
-
-    fn append(&mut self, key: &[u8], encoded_item: &[u8]) {
-        let current = if self.overlay.get(key).is_none() { self.get(key) } else { None };
-        self.overlay.append(key, encoded_item, || current);
-    }
-
-    fn root(&mut self) -> Hash {
-        let changes: Vec<(Vec<u8>, Option<Vec<u8>>)> =
-            self.overlay.changes.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        let iter = changes.iter().map(|(k, v)| (k.as_slice(), v.as_deref()));
-        self.db
-            .root_after(&self.root, iter, self.recorder.as_mut())
-            .unwrap_or_else(|e| trie_failure("root", e))
     }
 }
 
@@ -175,7 +167,7 @@ pub struct NativeChain<R: Runtime> {
 impl<R: Runtime> NativeChain<R> {
     /// A chain at genesis.
     pub fn new(para_id: ParaId, genesis: R::Genesis) -> Self {
-        let mut ext = TestExternalities::new();
+        let mut ext = TestExternalities::empty();
         Executive::<R>::build_genesis(&mut ext, &GenesisConfig { para_id, runtime: genesis });
         ext.commit();
         let head = Executive::<R>::genesis_header(&mut ext);

@@ -11,24 +11,19 @@ use atoll_trie::MemoryDb;
 use crate::block::{BlockInit, Header, ParachainBlockData};
 use crate::crypto;
 use crate::executive::Executive;
-use crate::externalities::{Externalities, WriteOverlay};
+use crate::externalities::{Overlayed, StateBackend};
 use crate::runtime::Runtime;
 use crate::storage::HexSlice;
 
-/// The state during validation: the proof's trie nodes and the block's pending writes. Rule 3:
-/// nothing here reaches the host.
+/// The committed state during validation: the proof's trie nodes. Rule 3: nothing here
+/// reaches the host, and a read the proof cannot answer makes the block invalid.
 pub(crate) struct ProofBackend {
     db: MemoryDb,
     root: Hash,
-    overlay: WriteOverlay,
 }
 
-impl ProofBackend {
-    pub(crate) fn new(db: MemoryDb, root: Hash) -> Self {
-        ProofBackend { db, root, overlay: WriteOverlay::default() }
-    }
-
-    fn read(&self, key: &[u8]) -> Option<Vec<u8>> {
+impl StateBackend for ProofBackend {
+    fn read(&mut self, key: &[u8]) -> Option<Vec<u8>> {
         match atoll_trie::read_value(&self.db, &self.root, key) {
             Ok(v) => v,
             Err(e) => crate::invalid(format_args!(
@@ -37,32 +32,13 @@ impl ProofBackend {
             )),
         }
     }
-}
 
-impl Externalities for ProofBackend {
-    fn get(&mut self, key: &[u8]) -> Option<Vec<u8>> {
-        match self.overlay.get(key) {
-            Some(v) => v,
-            None => self.read(key),
-        }
-    }
-
-    fn set(&mut self, key: &[u8], value: &[u8]) {
-        self.overlay.set(key, value);
-    }
-
-    fn clear(&mut self, key: &[u8]) {
-        self.overlay.clear(key);
-    }
-
-    fn append(&mut self, key: &[u8], encoded_item: &[u8]) {
-        let current = if self.overlay.get(key).is_none() { self.read(key) } else { None };
-        self.overlay.append(key, encoded_item, || current);
-    }
-
-    fn root(&mut self) -> Hash {
+    fn root_with<'a>(
+        &mut self,
+        changes: &mut dyn Iterator<Item = (&'a [u8], Option<&'a [u8]>)>,
+    ) -> Hash {
         let root = self.root;
-        match atoll_trie::apply_changes(&mut self.db, &root, self.overlay.iter()) {
+        match atoll_trie::apply_changes(&mut self.db, &root, changes) {
             Ok(r) => r,
             Err(e) => {
                 crate::invalid(format_args!("storage proof cannot compute the new state root: {e}"))
@@ -101,7 +77,8 @@ pub fn validate_block<R: Runtime>(params: &ValidationParams) -> ValidationResult
         ));
     }
     // Rule 3.
-    let mut backend = ProofBackend::new(data.proof.into_memory_db(), parent.state_root);
+    let mut backend =
+        Overlayed::new(ProofBackend { db: data.proof.into_memory_db(), root: parent.state_root });
 
     // Rule 4.
     let mut decoded = Vec::with_capacity(block.extrinsics.len());

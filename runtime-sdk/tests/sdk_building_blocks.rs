@@ -14,7 +14,7 @@ const OWNERS: StorageMap<u32, Sr25519Public> = StorageMap::new(b"Test:Owners");
 /// Values and maps read back what was written, and map keys are prefix ++ hash ++ key.
 #[test]
 fn typed_storage_round_trips_and_keys_are_hashed_with_the_key_appended() {
-    let mut ext = TestExternalities::new();
+    let mut ext = TestExternalities::empty();
     assert_eq!(COUNTER.get(&mut ext), None);
     assert_eq!(COUNTER.get_or_default(&mut ext), 0);
     COUNTER.put(&mut ext, &7);
@@ -41,7 +41,7 @@ fn typed_storage_round_trips_and_keys_are_hashed_with_the_key_appended() {
 /// dropped.
 #[test]
 fn transaction_layer_commits_or_discards() {
-    let mut ext = TestExternalities::new();
+    let mut ext = TestExternalities::empty();
     COUNTER.put(&mut ext, &1);
     {
         let mut tx = Transaction::new(&mut ext);
@@ -82,7 +82,7 @@ fn transaction_layer_commits_or_discards() {
 /// key.
 #[test]
 fn corrupt_value_stops_with_the_key() {
-    let mut ext = TestExternalities::new();
+    let mut ext = TestExternalities::empty();
     ext.set(b"Test:Counter", &[1, 2]);
     let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| COUNTER.get(&mut ext)))
         .expect_err("decoding two bytes as u64 must fail");
