@@ -214,6 +214,8 @@ impl ParaNode {
         let mut instance = Self::instantiate(&self.pvf, &self.code, para, state)?;
 
         let candidates = self.pool.take(self.config.max_extrinsics_per_block);
+        // Kept so that a failed build gives every transaction back to the pool.
+        let backup = candidates.clone();
         let built = build_in(
             &mut instance,
             para,
@@ -227,7 +229,13 @@ impl ParaNode {
 
         // Step 5. On an error above the overlay is dropped: the shared store is untouched.
         let state = instance.into_storage();
-        let outcome = built?;
+        let outcome = match built {
+            Ok(o) => o,
+            Err(e) => {
+                self.pool.requeue_front(backup);
+                return Err(e);
+            }
+        };
         let (root, proof) =
             state.finish().map_err(|reason| CollatorError::State { para, reason })?;
         if root != outcome.header.state_root {
