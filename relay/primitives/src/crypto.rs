@@ -159,6 +159,22 @@ pub fn vrf_verify(
     output: &[u8; 32],
     proof: &[u8; 64],
 ) -> Option<[u8; 32]> {
+    let key = verification_cache::key(&[b"vrf", context, input, output, proof, &public.0]);
+    if let Some(hit) = verification_cache::lookup(&key) {
+        return hit;
+    }
+    let result = vrf_verify_uncached(public, context, input, output, proof);
+    verification_cache::store(key, result);
+    result
+}
+
+fn vrf_verify_uncached(
+    public: &Sr25519Public,
+    context: &[u8],
+    input: &[u8],
+    output: &[u8; 32],
+    proof: &[u8; 64],
+) -> Option<[u8; 32]> {
     let public = schnorrkel::PublicKey::from_bytes(&public.0).ok()?;
     let preout = schnorrkel::vrf::VRFPreOut::from_bytes(output).ok()?;
     let proof = schnorrkel::vrf::VRFProof::from_bytes(proof).ok()?;
@@ -167,11 +183,95 @@ pub fn vrf_verify(
     Some(inout.make_bytes::<[u8; 32]>(VRF_RANDOMNESS_LABEL))
 }
 
-/// Verifies one signature.
+/// Verifies one signature (through the [`verification_cache`] when it is enabled).
 pub fn verify(context: &[u8], msg: &[u8], sig: &Sr25519Signature, public: &Sr25519Public) -> bool {
+    let key = verification_cache::key(&[b"sig", context, msg, &sig.0, &public.0]);
+    if let Some(hit) = verification_cache::lookup(&key) {
+        return hit.is_some();
+    }
+    let valid = verify_uncached(context, msg, sig, public);
+    verification_cache::store(key, valid.then_some([0u8; 32]));
+    valid
+}
+
+fn verify_uncached(
+    context: &[u8],
+    msg: &[u8],
+    sig: &Sr25519Signature,
+    public: &Sr25519Public,
+) -> bool {
     let Ok(public) = schnorrkel::PublicKey::from_bytes(&public.0) else { return false };
     let Ok(sig) = schnorrkel::Signature::from_bytes(&sig.0) else { return false };
     public.verify(signing_context(context).bytes(msg), &sig).is_ok()
+}
+
+/// An optional process-wide memo of signature and VRF verification results.
+///
+/// Verification is a pure function of its inputs, so remembering its result cannot change any
+/// outcome; it only saves time where the same signature is checked many times in one process:
+/// the simulator runs a hundred nodes that each verify every block seal, VRF and finality vote.
+/// Off by default (a real node verifies each item once anyway).
+pub mod verification_cache {
+    use std::collections::{HashMap, VecDeque};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Mutex;
+
+    struct Cache {
+        results: HashMap<[u8; 32], Option<[u8; 32]>>,
+        order: VecDeque<[u8; 32]>,
+        capacity: usize,
+    }
+
+    static ENABLED: AtomicBool = AtomicBool::new(false);
+    static CACHE: Mutex<Option<Cache>> = Mutex::new(None);
+
+    /// Turns the memo on for this process, remembering up to `capacity` results (oldest
+    /// forgotten first).
+    pub fn enable(capacity: usize) {
+        if let Ok(mut guard) = CACHE.lock() {
+            if guard.is_none() {
+                *guard = Some(Cache {
+                    results: HashMap::new(),
+                    order: VecDeque::new(),
+                    capacity: capacity.max(1),
+                });
+            }
+            ENABLED.store(true, Ordering::Release);
+        }
+    }
+
+    pub(super) fn key(parts: &[&[u8]]) -> [u8; 32] {
+        let mut input = Vec::new();
+        for p in parts {
+            input.extend_from_slice(&(p.len() as u64).to_le_bytes());
+            input.extend_from_slice(p);
+        }
+        crate::hashing::blake2_256(&input)
+    }
+
+    /// `Some(result)` if the memo knows `key`: `Some(Some(output))` valid, `Some(None)` invalid.
+    pub(super) fn lookup(key: &[u8; 32]) -> Option<Option<[u8; 32]>> {
+        if !ENABLED.load(Ordering::Acquire) {
+            return None;
+        }
+        CACHE.lock().ok()?.as_ref()?.results.get(key).copied()
+    }
+
+    pub(super) fn store(key: [u8; 32], result: Option<[u8; 32]>) {
+        if !ENABLED.load(Ordering::Acquire) {
+            return;
+        }
+        let Ok(mut guard) = CACHE.lock() else { return };
+        let Some(cache) = guard.as_mut() else { return };
+        if cache.results.insert(key, result).is_none() {
+            cache.order.push_back(key);
+            while cache.order.len() > cache.capacity {
+                if let Some(old) = cache.order.pop_front() {
+                    cache.results.remove(&old);
+                }
+            }
+        }
+    }
 }
 
 /// Verifies many signatures at once (about 2.3x cheaper per signature than one by one on the
@@ -224,6 +324,30 @@ mod tests {
         assert_eq!(vrf_verify(&bob.public(), b"ctx", b"slot 7", &a.output, &a.proof), None);
         let other = alice.vrf_sign(b"ctx", b"slot 8");
         assert_ne!(other.randomness, a.randomness);
+    }
+
+    #[test]
+    fn verification_cache_gives_the_same_answers() {
+        let alice = Pair::dev("Alice");
+        let sig = alice.sign(b"ctx", b"cached");
+        let vrf = alice.vrf_sign(b"ctx", b"cached");
+        let before = (
+            verify(b"ctx", b"cached", &sig, &alice.public()),
+            verify(b"ctx", b"other", &sig, &alice.public()),
+            vrf_verify(&alice.public(), b"ctx", b"cached", &vrf.output, &vrf.proof),
+            vrf_verify(&alice.public(), b"ctx", b"other", &vrf.output, &vrf.proof),
+        );
+        verification_cache::enable(4);
+        for _ in 0..3 {
+            let after = (
+                verify(b"ctx", b"cached", &sig, &alice.public()),
+                verify(b"ctx", b"other", &sig, &alice.public()),
+                vrf_verify(&alice.public(), b"ctx", b"cached", &vrf.output, &vrf.proof),
+                vrf_verify(&alice.public(), b"ctx", b"other", &vrf.output, &vrf.proof),
+            );
+            assert_eq!(before, after);
+        }
+        assert_eq!(before, (true, false, Some(vrf.randomness), None));
     }
 
     #[test]
