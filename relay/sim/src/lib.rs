@@ -15,6 +15,11 @@
 //! - [`Simulation`]: the event queue in virtual time; `run_until`, `crash`, `restart`,
 //!   `partition`, `heal`.
 //! - [`EventLog`]: every delivery, timer, crash and note, folded into one blake2b hash.
+//! - [`relay_node::RelaySimNode`]: `atoll-node-core`'s relay node as a [`SimNode`], honest or
+//!   one of the named byzantine stand-ins ([`relay_node::Behaviour`]: silent validator,
+//!   equivocating author, equivocating finality voter).
+//! - [`relay_net::RelayNet`]: a relay network of validators with scenario controls and the
+//!   invariant checks every scenario runs.
 //!
 //! ## Rules (numbered; the code cites them)
 //!
@@ -33,6 +38,8 @@ mod engine;
 mod event_log;
 mod network;
 mod node;
+pub mod relay_net;
+pub mod relay_node;
 mod store;
 
 pub use engine::{NodeStatus, SimConfig, Simulation};
