@@ -105,7 +105,8 @@ impl RelayNode {
         key: Option<Pair>,
         now_ms: u64,
     ) -> Result<RelayNode, NodeError> {
-        let slot_duration_ms = atoll_relay_chain::config(&db, &genesis.state_root)?.slot_duration_ms;
+        let slot_duration_ms =
+            atoll_relay_chain::config(&db, &genesis.state_root)?.slot_duration_ms;
         let (set, local) = voter_for(&config, &db, &genesis, key.as_ref(), now_ms)?;
         let hash = genesis.hash();
         let base = (hash, genesis.number);
@@ -323,7 +324,8 @@ impl RelayNode {
         let pre_digest = claim_slot(&epoch, slot, ValidatorIndex(index as u32), &pair)?;
         let mut candidates = self.evidence.clone();
         candidates.extend(extra);
-        let (mut block, refused) = match build_block(&mut self.db, &parent, pre_digest, candidates) {
+        let (mut block, refused) = match build_block(&mut self.db, &parent, pre_digest, candidates)
+        {
             Ok(built) => built,
             Err(e) => {
                 tracing::warn!(target: "node", %slot, error = %e, "cannot build a block");
@@ -376,7 +378,9 @@ impl RelayNode {
                     }
                 }
             }
-            NetworkMessage::Justification(j) => self.on_justification(j, Some(from), now_ms, &mut out),
+            NetworkMessage::Justification(j) => {
+                self.on_justification(j, Some(from), now_ms, &mut out)
+            }
             NetworkMessage::Status { best, finalized } => {
                 if best.1 > self.best.1 || finalized.1 > self.finalized.1 {
                     out.push(NodeAction::Send(
@@ -420,12 +424,17 @@ impl RelayNode {
         let blocks: Vec<RelayBlock> =
             chain.iter().take(max as usize).filter_map(|h| self.blocks.get(h).cloned()).collect();
         let last = blocks.last().map(|b| b.header.number).unwrap_or(above);
-        let mut justifications: Vec<Justification> = self
-            .justifications
-            .range(BlockNumber(above.0.saturating_add(1))..=last)
-            .filter(|(_, j)| self.set_change_blocks.contains(&j.target_hash))
-            .map(|(_, j)| j.clone())
-            .collect();
+        let first = BlockNumber(above.0.saturating_add(1));
+        // A peer chooses `above`: an empty or inverted range is no justification, not a panic.
+        let mut justifications: Vec<Justification> = if first <= last {
+            self.justifications
+                .range(first..=last)
+                .filter(|(_, j)| self.set_change_blocks.contains(&j.target_hash))
+                .map(|(_, j)| j.clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
         if let Some((_, latest)) = self.justifications.range(..=last).next_back() {
             if latest.target_number > above && !justifications.contains(latest) {
                 justifications.push(latest.clone());
@@ -451,7 +460,10 @@ impl RelayNode {
             Ok(actions) => self.handle_finality(actions, now_ms, out),
             Err(e) => {
                 if let Some(peer) = from {
-                    out.push(NodeAction::Penalize { peer, reason: format!("bad justification: {e}") });
+                    out.push(NodeAction::Penalize {
+                        peer,
+                        reason: format!("bad justification: {e}"),
+                    });
                 }
             }
         }
@@ -495,7 +507,10 @@ impl RelayNode {
         out.push(NodeAction::Event(NodeEvent::Rejected { hash, from, reason: reason.clone() }));
         if penalize {
             if let Some(peer) = from {
-                out.push(NodeAction::Penalize { peer, reason: format!("bad block {hash}: {reason}") });
+                out.push(NodeAction::Penalize {
+                    peer,
+                    reason: format!("bad block {hash}: {reason}"),
+                });
             }
         }
         Err(reason)
@@ -539,7 +554,9 @@ impl RelayNode {
         let slot = block.header.pre_digest.slot;
         let epoch = match epoch_for_child(&self.db, &parent, slot) {
             Ok(e) => e,
-            Err(e) => return self.reject(hash, from, format!("no epoch for {slot}: {e}"), false, out),
+            Err(e) => {
+                return self.reject(hash, from, format!("no epoch for {slot}: {e}"), false, out)
+            }
         };
         if let Err(e) = verify_header(&block.header, &parent, &epoch, now_ms) {
             return self.reject(hash, from, e.to_string(), true, out);
@@ -620,7 +637,8 @@ impl RelayNode {
             self.handle_finality(actions, now_ms, out);
             if self.set_change_blocks.contains(&hash) {
                 let session = self.sessions.get(&hash).copied().unwrap_or_default();
-                if let Ok(validators) = atoll_relay_chain::validators(&self.db, &header.state_root) {
+                if let Ok(validators) = atoll_relay_chain::validators(&self.db, &header.state_root)
+                {
                     let actions = self.voter.on_set_change_scheduled(
                         (hash, header.number),
                         session,

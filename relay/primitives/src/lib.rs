@@ -44,6 +44,8 @@ pub mod ids;
 pub mod keys;
 pub mod limits;
 pub mod relay;
+#[cfg(feature = "std")]
+pub mod ss58;
 pub mod validation;
 
 pub use bounded::{decode_bounded, DecodeError};

@@ -183,6 +183,14 @@ impl<N: SimNode> Simulation<N> {
         self.push(now, Event::Start { node: id });
     }
 
+    /// Delivers `msg` from `from` to `to` after `delay_ms`, bypassing the network model (for
+    /// scenarios that inject crafted messages, such as a byzantine peer's bad blocks).
+    pub fn inject(&mut self, from: NodeId, to: NodeId, msg: N::Message, delay_ms: u64) {
+        let digest = Hash::of_encoded(&msg);
+        let at = self.now_ms + delay_ms;
+        self.push(at, Event::Deliver { to, from, msg: Arc::new(msg), digest });
+    }
+
     /// Handles every event up to and including `t_ms`, then sets the clock to `t_ms`.
     pub fn run_until(&mut self, t_ms: u64) {
         while let Some(entry) = self.queue.first_entry() {

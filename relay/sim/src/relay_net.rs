@@ -189,7 +189,8 @@ impl RelayNet {
     pub fn restart(&mut self, id: NodeId) {
         let now = self.sim.now_ms();
         let key = self.keys.get(id.0 as usize).cloned();
-        let (config, genesis, db) = (self.node_config, self.genesis.clone(), self.genesis_db.clone());
+        let (config, genesis, db) =
+            (self.node_config, self.genesis.clone(), self.genesis_db.clone());
         let mut failure = None;
         let fallback_genesis = genesis.clone();
         self.sim.restart(id, |store| {
@@ -198,7 +199,13 @@ impl RelayNet {
                 Err(e) => {
                     failure = Some(e.to_string());
                     // Keep the simulation going with a fresh node; the violation is recorded.
-                    let node = atoll_node_core::RelayNode::new(config, fallback_genesis.clone(), db, key, now);
+                    let node = atoll_node_core::RelayNode::new(
+                        config,
+                        fallback_genesis.clone(),
+                        db,
+                        key,
+                        now,
+                    );
                     match node {
                         Ok(node) => RelaySimNode::new(node, fallback_genesis, Behaviour::Honest),
                         #[allow(clippy::panic)]
@@ -246,10 +253,10 @@ impl RelayNet {
         let mut import_order: Vec<(u64, Hash, NodeId)> = Vec::new();
         for (id, r) in &reports {
             match &r.event {
-                NodeEvent::Imported { hash, number, parent, .. } => {
-                    if parent_of.insert(*hash, (*parent, *number)).is_none() {
-                        import_order.push((r.at_ms, *hash, *id));
-                    }
+                NodeEvent::Imported { hash, number, parent, .. }
+                    if parent_of.insert(*hash, (*parent, *number)).is_none() =>
+                {
+                    import_order.push((r.at_ms, *hash, *id));
                 }
                 NodeEvent::Finalized { hash, number } => {
                     finalized.insert((*number, *hash));
@@ -287,17 +294,20 @@ impl RelayNet {
         let mut sorted: Vec<&(u64, Hash, NodeId)> = order.iter().collect();
         sorted.sort_by_key(|(at, h, _)| (parent_of.get(h).map(|p| p.1), *at, *h));
         for (at, hash, id) in sorted {
-            let block = self
-                .sim
-                .node(*id)
-                .and_then(|n| n.node().block(hash).cloned())
-                .or_else(|| self.sim.ids().find_map(|o| self.sim.node(o)?.node().block(hash).cloned()));
+            let block =
+                self.sim.node(*id).and_then(|n| n.node().block(hash).cloned()).or_else(|| {
+                    self.sim.ids().find_map(|o| self.sim.node(o)?.node().block(hash).cloned())
+                });
             let Some(block) = block else { continue };
             let Some(parent) = headers.get(&block.header.parent_hash).cloned() else {
                 violations.push(format!("imported block {hash} has no imported parent"));
                 continue;
             };
-            let epoch = match atoll_relay_chain::epoch_for_child(&db, &parent, block.header.pre_digest.slot) {
+            let epoch = match atoll_relay_chain::epoch_for_child(
+                &db,
+                &parent,
+                block.header.pre_digest.slot,
+            ) {
                 Ok(e) => e,
                 Err(e) => {
                     violations.push(format!("imported block {hash}: no epoch: {e}"));

@@ -168,7 +168,8 @@ impl RelaySimNode {
         let pair = self.node.key()?.clone();
         let parent = self.node.header(&block.header.parent_hash)?.clone();
         let genesis_hash = self.genesis.hash();
-        let nonce = atoll_relay_chain::nonce(self.node.db(), &parent.state_root, &pair.public()).ok()?;
+        let nonce =
+            atoll_relay_chain::nonce(self.node.db(), &parent.state_root, &pair.public()).ok()?;
         let tx = SignedTransaction::new(
             &pair,
             genesis_hash,
@@ -209,7 +210,12 @@ impl SimNode for RelaySimNode {
         self.apply(ctx, actions);
     }
 
-    fn on_message(&mut self, ctx: &mut Ctx<'_, NetworkMessage>, from: NodeId, msg: &NetworkMessage) {
+    fn on_message(
+        &mut self,
+        ctx: &mut Ctx<'_, NetworkMessage>,
+        from: NodeId,
+        msg: &NetworkMessage,
+    ) {
         let actions = self.node.on_message(ctx.now_ms(), PeerId(from.0 as u64), msg.clone());
         self.apply(ctx, actions);
     }

@@ -1,0 +1,170 @@
+//! The JSON form of a [`Genesis`] (the `runtimeGenesis` patch): Polkadot-like pallet sections,
+//! SS58 accounts, `0x` hex for heads and code, amounts as numbers (decimal strings above 2^64).
+//!
+//! ```json
+//! { "configuration": { "config": { "slot_duration_ms": 6000, ... } },
+//!   "session": { "validators": [["5Grw…", 1000000000000000]] },
+//!   "balances": { "balances": [["5Grw…", 1000000000000000000]] },
+//!   "paras": [{ "id": 1000, "head": "0x…", "code": "0x…" }],
+//!   "hrmpChannels": [],
+//!   "sudo": { "key": "5Grw…" } }
+//! ```
+
+use atoll_primitives::ss58;
+use atoll_primitives::{HeadData, ParaId, ValidationCode};
+use serde_json::{json, Value};
+
+use super::json::{amount, at, hex_value, At};
+use super::SpecError;
+use crate::config::HostConfiguration;
+use crate::extrinsic::AccountId;
+use crate::genesis::{Genesis, GenesisPara};
+
+/// A configuration as JSON (snake_case keys, as Polkadot's `configuration.config`).
+pub(crate) fn config_to_json(c: &HostConfiguration) -> Value {
+    json!({
+        "slot_duration_ms": c.slot_duration_ms,
+        "session_length": c.session_length,
+        "primary_probability": [c.primary_probability.0, c.primary_probability.1],
+        "validators_per_group": c.validators_per_group,
+        "minimum_backing_votes": c.minimum_backing_votes,
+        "group_rotation_frequency": c.group_rotation_frequency,
+        "needed_approvals": c.needed_approvals,
+        "no_show_slots": c.no_show_slots,
+        "max_code_size": c.max_code_size,
+        "max_head_data_size": c.max_head_data_size,
+        "max_pov_size": c.max_pov_size,
+        "validation_upgrade_delay": c.validation_upgrade_delay,
+        "code_retention_period": c.code_retention_period,
+        "para_deposit": amount(c.para_deposit),
+    })
+}
+
+/// Reads a configuration; every field is required.
+pub(crate) fn config_from_json(v: At<'_>) -> Result<HostConfiguration, SpecError> {
+    let mut o = v.obj()?;
+    macro_rules! field {
+        ($key:literal, $read:ident) => {{
+            let (value, path) = o.req($key)?;
+            at(value, &path).$read()?
+        }};
+    }
+    let primary_probability = {
+        let (value, path) = o.req("primary_probability")?;
+        let (pa, a, pb, b) = at(value, &path).pair()?;
+        (at(a, &pa).u32()?, at(b, &pb).u32()?)
+    };
+    let config = HostConfiguration {
+        slot_duration_ms: field!("slot_duration_ms", u64),
+        session_length: field!("session_length", u32),
+        primary_probability,
+        validators_per_group: field!("validators_per_group", u32),
+        minimum_backing_votes: field!("minimum_backing_votes", u32),
+        group_rotation_frequency: field!("group_rotation_frequency", u32),
+        needed_approvals: field!("needed_approvals", u32),
+        no_show_slots: field!("no_show_slots", u32),
+        max_code_size: field!("max_code_size", u32),
+        max_head_data_size: field!("max_head_data_size", u32),
+        max_pov_size: field!("max_pov_size", u32),
+        validation_upgrade_delay: field!("validation_upgrade_delay", u32),
+        code_retention_period: field!("code_retention_period", u32),
+        para_deposit: field!("para_deposit", u128),
+    };
+    o.finish()?;
+    Ok(config)
+}
+
+fn accounts_to_json(list: &[(AccountId, u128)], prefix: u16) -> Value {
+    Value::Array(
+        list.iter().map(|(who, amt)| json!([ss58::encode(who, prefix), amount(*amt)])).collect(),
+    )
+}
+
+fn accounts_from_json(v: At<'_>) -> Result<Vec<(AccountId, u128)>, SpecError> {
+    v.array()?
+        .into_iter()
+        .map(|(path, item)| {
+            let (pa, a, pb, b) = at(item, &path).pair()?;
+            Ok((at(a, &pa).account()?, at(b, &pb).u128()?))
+        })
+        .collect()
+}
+
+/// A genesis as the JSON patch; addresses under `prefix`.
+pub(crate) fn genesis_to_json(g: &Genesis, prefix: u16, hrmp_channels: &[Value]) -> Value {
+    let paras: Vec<Value> = g
+        .paras
+        .iter()
+        .map(
+            |p| json!({ "id": p.id.0, "head": hex_value(&p.head.0), "code": hex_value(&p.code.0) }),
+        )
+        .collect();
+    json!({
+        "configuration": { "config": config_to_json(&g.config) },
+        "session": { "validators": accounts_to_json(&g.validators, prefix) },
+        "balances": { "balances": accounts_to_json(&g.balances, prefix) },
+        "paras": paras,
+        "hrmpChannels": hrmp_channels,
+        "sudo": { "key": g.sudo.map(|k| ss58::encode(&k, prefix)) },
+    })
+}
+
+/// Reads a genesis (after the patch was merged over the defaults); every section is required.
+pub(crate) fn genesis_from_json(v: At<'_>) -> Result<(Genesis, Vec<Value>), SpecError> {
+    let mut o = v.obj()?;
+    let config = {
+        let (value, path) = o.req("configuration")?;
+        let mut section = at(value, &path).obj()?;
+        let (value, path) = section.req("config")?;
+        let config = config_from_json(at(value, &path))?;
+        section.finish()?;
+        config
+    };
+    let validators = {
+        let (value, path) = o.req("session")?;
+        let mut section = at(value, &path).obj()?;
+        let (value, path) = section.req("validators")?;
+        let validators = accounts_from_json(at(value, &path))?;
+        section.finish()?;
+        validators
+    };
+    let balances = {
+        let (value, path) = o.req("balances")?;
+        let mut section = at(value, &path).obj()?;
+        let (value, path) = section.req("balances")?;
+        let balances = accounts_from_json(at(value, &path))?;
+        section.finish()?;
+        balances
+    };
+    let paras = {
+        let (value, path) = o.req("paras")?;
+        let mut paras = Vec::new();
+        for (path, item) in at(value, &path).array()? {
+            let mut p = at(item, &path).obj()?;
+            let (id, id_path) = p.req("id")?;
+            let (head, head_path) = p.req("head")?;
+            let (code, code_path) = p.req("code")?;
+            paras.push(GenesisPara {
+                id: ParaId(at(id, &id_path).u32()?),
+                head: HeadData(at(head, &head_path).hex()?),
+                code: ValidationCode(at(code, &code_path).hex()?),
+            });
+            p.finish()?;
+        }
+        paras
+    };
+    let hrmp_channels = {
+        let (value, path) = o.req("hrmpChannels")?;
+        at(value, &path).array()?.into_iter().map(|(_, v)| v.clone()).collect()
+    };
+    let sudo = {
+        let (value, path) = o.req("sudo")?;
+        let mut section = at(value, &path).obj()?;
+        let (key, key_path) = section.req("key")?;
+        let key = if key.is_null() { None } else { Some(at(key, &key_path).account()?) };
+        section.finish()?;
+        key
+    };
+    o.finish()?;
+    Ok((Genesis { config, validators, balances, paras, sudo }, hrmp_channels))
+}

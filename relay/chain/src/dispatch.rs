@@ -1,0 +1,133 @@
+//! Rule 9: what each [`RelayCall`] does. A call either succeeds (its writes stand, its events are
+//! recorded) or fails with a [`DispatchError`] (the caller of [`dispatch`] discards its writes).
+
+use std::collections::BTreeSet;
+
+use atoll_primitives::BlockNumber;
+use atoll_runtime_sdk::Externalities;
+
+use crate::config::{self, ConfigError};
+use crate::error::ChainError;
+use crate::events::{self, DispatchError, Phase, RelayEvent};
+use crate::extrinsic::{AccountId, RelayCall};
+use crate::paras;
+use crate::session;
+use crate::system;
+use crate::{balances, config::HostConfiguration};
+
+/// Why a call did not succeed: it failed (the block stays valid), or the state could not be
+/// read (nothing about the block can be decided).
+#[derive(Debug)]
+pub(crate) enum CallError {
+    /// The call failed.
+    Failed(DispatchError),
+    /// The state is missing or corrupt.
+    Internal(ChainError),
+}
+
+impl From<DispatchError> for CallError {
+    fn from(e: DispatchError) -> Self {
+        CallError::Failed(e)
+    }
+}
+
+impl From<ChainError> for CallError {
+    fn from(e: ChainError) -> Self {
+        CallError::Internal(e)
+    }
+}
+
+/// Where a call runs.
+pub(crate) struct CallContext {
+    /// The block's number.
+    pub(crate) now: BlockNumber,
+    /// The extrinsic's phase (for its events).
+    pub(crate) phase: Phase,
+    /// The signer.
+    pub(crate) caller: AccountId,
+}
+
+fn ensure_sudo(ext: &mut dyn Externalities, caller: &AccountId) -> Result<(), CallError> {
+    if system::is_sudo(ext, caller)? {
+        Ok(())
+    } else {
+        Err(DispatchError::NotSudo { caller: *caller }.into())
+    }
+}
+
+fn check_new_config(ext: &mut dyn Externalities, new: &HostConfiguration) -> Result<(), CallError> {
+    let invalid = |e: ConfigError| DispatchError::InvalidConfig { reason: e.to_string() };
+    new.check().map_err(invalid)?;
+    let current = config::active(ext)?;
+    if new.slot_duration_ms != current.slot_duration_ms {
+        return Err(invalid(ConfigError::SlotDurationChanged {
+            current: current.slot_duration_ms,
+            requested: new.slot_duration_ms,
+        })
+        .into());
+    }
+    Ok(())
+}
+
+/// Applies `call` by `ctx.caller` on `ext`.
+pub(crate) fn dispatch(
+    ext: &mut dyn Externalities,
+    ctx: &CallContext,
+    call: &RelayCall,
+) -> Result<(), CallError> {
+    let caller = ctx.caller;
+    let event = match call {
+        RelayCall::Transfer { dest, amount } => {
+            balances::transfer(ext, &caller, dest, *amount)?;
+            RelayEvent::Transferred { from: caller, to: *dest, amount: *amount }
+        }
+        RelayCall::Bond { amount } => {
+            balances::bond(ext, &caller, *amount)?;
+            RelayEvent::Bonded { who: caller, amount: *amount }
+        }
+        RelayCall::Unbond { amount } => {
+            balances::unbond(ext, &caller, *amount)?;
+            RelayEvent::Unbonded { who: caller, amount: *amount }
+        }
+        RelayCall::RegisterPara { id, genesis_head, code } => {
+            let config = config::active(ext)?;
+            paras::register(ext, &config, &caller, *id, genesis_head, code)?;
+            RelayEvent::ParaRegistered { id: *id, manager: caller }
+        }
+        RelayCall::DeregisterPara { id } => {
+            let config = config::active(ext)?;
+            let is_sudo = system::is_sudo(ext, &caller)?;
+            paras::deregister(ext, &config, ctx.phase, ctx.now, &caller, is_sudo, *id)?;
+            RelayEvent::ParaDeregistered { id: *id }
+        }
+        RelayCall::ScheduleCodeUpgrade { id, code } => {
+            let config = config::active(ext)?;
+            let is_sudo = system::is_sudo(ext, &caller)?;
+            let future =
+                paras::schedule_upgrade(ext, &config, ctx.now, &caller, is_sudo, *id, code)?;
+            RelayEvent::CodeUpgradeScheduled { id: *id, code_hash: future.code_hash, at: future.at }
+        }
+        RelayCall::SetValidators { validators } => {
+            ensure_sudo(ext, &caller)?;
+            if validators.is_empty() {
+                return Err(DispatchError::NoValidators.into());
+            }
+            let mut seen = BTreeSet::new();
+            if let Some(dup) = validators.iter().find(|v| !seen.insert(**v)) {
+                return Err(DispatchError::DuplicateValidator { validator: *dup }.into());
+            }
+            let count = u32::try_from(validators.len())
+                .map_err(|_| ChainError::Invariant("a decoded vector's length fits in u32"))?;
+            session::QUEUED_VALIDATORS.put(ext, validators);
+            RelayEvent::ValidatorsQueued { count }
+        }
+        RelayCall::SetConfig(new) => {
+            ensure_sudo(ext, &caller)?;
+            check_new_config(ext, new)?;
+            config::PENDING.put(ext, new);
+            RelayEvent::ConfigQueued
+        }
+    };
+    events::deposit(ext, ctx.phase, event);
+    Ok(())
+}

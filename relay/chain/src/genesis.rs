@@ -1,0 +1,176 @@
+//! [`Genesis`]: what a chain starts with, and [`build_genesis`] (rule 2).
+
+use std::collections::BTreeSet;
+
+use atoll_primitives::relay::{PreDigest, RelayHeader, ValidatorId};
+use atoll_primitives::{BlockNumber, Hash, HeadData, ParaId, Sr25519Signature, ValidationCode};
+use atoll_trie::StateDb;
+use parity_scale_codec::{Decode, Encode};
+
+use crate::block::extrinsics_root;
+use crate::config::{self, ConfigError, HostConfiguration};
+use crate::dispatch::CallError;
+use crate::error::ChainError;
+use crate::extrinsic::AccountId;
+use crate::paras::{self, ParaInfo};
+use crate::session;
+use crate::state::RelayExt;
+use crate::system;
+use crate::{balances, events::DispatchError};
+
+/// A para present from genesis (managed by sudo; any id, system paras below 1000 included).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct GenesisPara {
+    /// Its id.
+    pub id: ParaId,
+    /// Its genesis head.
+    pub head: HeadData,
+    /// Its validation code.
+    pub code: ValidationCode,
+}
+
+/// What a chain starts with. `Genesis::default()` (DESIGN.md's configuration, nothing else) is
+/// the base a chain-spec patch is merged over; it is not valid alone (no validator).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode)]
+pub struct Genesis {
+    /// The configuration of session 0.
+    pub config: HostConfiguration,
+    /// Session 0's validators, by index, each with the stake bonded for it at genesis.
+    pub validators: Vec<(ValidatorId, u128)>,
+    /// Free balances.
+    pub balances: Vec<(AccountId, u128)>,
+    /// Paras registered at genesis.
+    pub paras: Vec<GenesisPara>,
+    /// The account allowed privileged calls, if any.
+    pub sudo: Option<AccountId>,
+}
+
+/// Why a [`Genesis`] was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GenesisError {
+    /// The configuration failed its check.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Session 0 needs a validator.
+    #[error("no validators: session 0 needs at least one")]
+    NoValidators,
+    /// A validator is listed twice.
+    #[error("validator {0:?} is listed twice")]
+    DuplicateValidator(ValidatorId),
+    /// An account is listed twice in the balances.
+    #[error("account {0:?} is listed twice in the balances")]
+    DuplicateAccount(AccountId),
+    /// A para id is listed twice.
+    #[error("{0} is listed twice")]
+    DuplicatePara(ParaId),
+    /// A para's head or code does not fit the configuration.
+    #[error("{0}")]
+    BadPara(DispatchError),
+    /// The amounts add up to more than `u128::MAX`.
+    #[error("total issuance overflows u128")]
+    IssuanceOverflow,
+}
+
+impl Genesis {
+    /// The checks [`build_genesis`] makes before writing anything.
+    pub fn check(&self) -> Result<(), GenesisError> {
+        self.config.check()?;
+        if self.validators.is_empty() {
+            return Err(GenesisError::NoValidators);
+        }
+        let mut seen = BTreeSet::new();
+        if let Some((v, _)) = self.validators.iter().find(|(v, _)| !seen.insert(*v)) {
+            return Err(GenesisError::DuplicateValidator(*v));
+        }
+        let mut seen = BTreeSet::new();
+        if let Some((a, _)) = self.balances.iter().find(|(a, _)| !seen.insert(*a)) {
+            return Err(GenesisError::DuplicateAccount(*a));
+        }
+        let mut seen = BTreeSet::new();
+        for para in &self.paras {
+            if !seen.insert(para.id) {
+                return Err(GenesisError::DuplicatePara(para.id));
+            }
+            let (id, max_head, max_code) =
+                (para.id, self.config.max_head_data_size, self.config.max_code_size);
+            if para.head.0.len() > max_head as usize {
+                let size = para.head.0.len() as u64;
+                return Err(GenesisError::BadPara(DispatchError::HeadTooLarge {
+                    id,
+                    size,
+                    max: max_head,
+                }));
+            }
+            if para.code.0.is_empty() {
+                return Err(GenesisError::BadPara(DispatchError::EmptyCode { id }));
+            }
+            if para.code.0.len() > max_code as usize {
+                let size = para.code.0.len() as u64;
+                return Err(GenesisError::BadPara(DispatchError::CodeTooLarge {
+                    id,
+                    size,
+                    max: max_code,
+                }));
+            }
+        }
+        let mut amounts =
+            self.validators.iter().map(|(_, s)| *s).chain(self.balances.iter().map(|(_, b)| *b));
+        amounts.try_fold(0u128, u128::checked_add).ok_or(GenesisError::IssuanceOverflow)?;
+        Ok(())
+    }
+
+    /// Session 0's randomness: blake2-256 of this genesis' encoding.
+    pub fn randomness(&self) -> [u8; 32] {
+        Hash::of_encoded(self).0
+    }
+}
+
+/// The genesis header of a state with root `state_root` (rule 2).
+pub fn genesis_header(state_root: Hash) -> RelayHeader {
+    RelayHeader {
+        parent_hash: Hash::ZERO,
+        number: BlockNumber(0),
+        state_root,
+        extrinsics_root: extrinsics_root(&[]),
+        pre_digest: PreDigest::default(),
+        seal: Sr25519Signature::default(),
+    }
+}
+
+/// Rule 2: checks `genesis`, writes its state into `db` and returns the genesis header.
+pub fn build_genesis(db: &mut StateDb, genesis: &Genesis) -> Result<RelayHeader, ChainError> {
+    genesis.check()?;
+    let empty = db.insert_entries(Vec::new());
+    let overlay = {
+        let mut ext = RelayExt::new(db, empty);
+        write_genesis(&mut ext, genesis)?;
+        ext.into_overlay()?
+    };
+    let entries = overlay.into_changes().filter_map(|(k, v)| v.map(|v| (k, v)));
+    let root = db.insert_entries(entries);
+    Ok(genesis_header(root))
+}
+
+fn write_genesis(ext: &mut RelayExt<'_>, genesis: &Genesis) -> Result<(), ChainError> {
+    let internal = |e: CallError| match e {
+        CallError::Internal(e) => e,
+        CallError::Failed(_) => ChainError::Genesis(GenesisError::IssuanceOverflow),
+    };
+    config::ACTIVE.put(ext, &genesis.config);
+    let validators: Vec<ValidatorId> = genesis.validators.iter().map(|(v, _)| *v).collect();
+    session::init_genesis(ext, &validators, genesis.randomness());
+    for (who, stake) in &genesis.validators {
+        balances::mint(ext, who, 0, *stake).map_err(internal)?;
+    }
+    for (who, free) in &genesis.balances {
+        balances::mint(ext, who, *free, 0).map_err(internal)?;
+    }
+    for para in &genesis.paras {
+        let info = ParaInfo { manager: None, deposit: 0 };
+        paras::insert_para(ext, para.id, &info, &para.head, &para.code)?;
+    }
+    if let Some(sudo) = &genesis.sudo {
+        system::SUDO_KEY.put(ext, sudo);
+    }
+    ext.check()
+}

@@ -1,0 +1,126 @@
+//! # atoll-relay-chain
+//!
+//! The relay chain's state transition, pure and deterministic: functions from a parent state
+//! (an [`atoll_trie::StateDb`] and a root) and a block to the next state. No clock, no
+//! randomness, no I/O (DESIGN.md principle 1): slots and VRF outputs come in as values, in the
+//! block. The relay state lives in the same Merkle trie as parachain states, so a para can prove
+//! a relay value (its head, say: [`para_head_key`]) against a relay state root.
+//!
+//! Block production and finality (which author may seal which slot, fork choice, votes) are
+//! `atoll-consensus`'s; this crate computes what they need ([`epoch_for_child`]) and checks the
+//! rest of a block.
+//!
+//! ## Bird's-eye view, in the order the types are used
+//!
+//! - [`HostConfiguration`]: the chain's parameters, with DESIGN.md's defaults and
+//!   [`HostConfiguration::test_network`] values, and a consistency check.
+//! - [`Genesis`] and [`build_genesis`]: the first state and the genesis header.
+//! - [`ChainSpec`] (module [`chain_spec`]): the JSON file operators hand to nodes, in Substrate's
+//!   human ("patch") and raw forms, with the `dev` and `local` [`preset`]s.
+//! - [`epoch_for_child`]: the session (validators, randomness, primary threshold) a block at a
+//!   slot must be authored under.
+//! - [`RelayExtrinsic`] ([`SignedTransaction`] of a [`RelayCall`], or equivocation evidence) and
+//!   [`RelayBlock`], committed to by [`extrinsics_root`].
+//! - [`build_block`] (authoring) and [`execute_block`] (import): one code path, one
+//!   [`BlockError`] per way a block can be invalid.
+//! - [`queries`]: balances, stake, nonces, sessions, paras, code, offences, events of a state.
+//! - [`testing`]: authoring valid blocks with the dev keys, for tests and simulations.
+//!
+//! ## The rules (code cites them as "Rule n")
+//!
+//! 1. **State.** Every value is SCALE-encoded at a key given by the runtime SDK's
+//!    `StorageValue` / `StorageMap` layout (`prefix ++ blake2(key)[..16] ++ key` for maps).
+//!    Functions read only the state they are given; a missing or corrupt value is a
+//!    [`ChainError`], never a panic.
+//! 2. **Genesis.** [`build_genesis`] refuses an inconsistent [`Genesis`] (configuration check, no
+//!    validator, duplicates, oversized para head or code, issuance overflow), then writes: the
+//!    configuration; session 0 with the genesis validators and randomness
+//!    `blake2(encode(Genesis))`; each validator's stake, bonded; the free balances; the genesis
+//!    paras (managed by sudo, no deposit, any id); the sudo key. The genesis header has number 0,
+//!    a zero parent, the empty body's extrinsics root, the default pre-digest and a zero seal.
+//! 3. **Block link.** A block names its parent's hash, has the parent's number plus one, commits
+//!    to its body with [`extrinsics_root`], and (from block #2 on) has a slot after its parent's.
+//! 4. **Block #1** records `genesis_slot` := its slot, which starts session 0, and the genesis
+//!    hash (its parent's hash), which every later transaction signs over.
+//! 5. **Sessions.** `session(slot) = current + (slot − current_start) / session_length`, which is
+//!    `(slot − genesis_slot) / session_length` while the length is unchanged. A block whose slot
+//!    is in a later session than the current one enacts the change at its start, exactly once
+//!    however many sessions were skipped: the current session becomes the previous one (still
+//!    accountable, rule 14); validators := the queued set (rule 13) or unchanged; configuration
+//!    := the pending one, if any; randomness := `blake2(randomness ++ accumulator)`; accumulator
+//!    := zero; the session's start advances by whole sessions of the old length.
+//! 6. **VRF.** The pre-digest's author index must be in the (new) session's set, and
+//!    `vrf_verify(validators[author], SLOT_VRF_CONTEXT, epoch.vrf_input(slot), output, proof)`
+//!    must succeed ([`BlockError::BadVrf`]); its randomness is folded:
+//!    `accumulator := blake2(accumulator ++ randomness)`. [`epoch_for_child`] runs rules 4 and 5
+//!    on the parent state and reports the session, with the primary threshold
+//!    `u128::MAX / n * num / den` in exact integer arithmetic. Seals and eligibility are not
+//!    checked here (atoll-consensus does).
+//! 7. **Events** of the previous block are cleared at the start of each block.
+//! 8. **Transactions.** A signed transaction is valid if its signature (context
+//!    `EXTRINSIC_SIGNING_CONTEXT`, payload `(b"atoll-relay-tx", genesis_hash, nonce, call)`)
+//!    verifies and its nonce equals the signer's; otherwise the block is invalid (authors drop
+//!    such transactions). The nonce then increases by one, whatever the call's outcome.
+//! 9. **Calls** run in a transaction layer: on success their writes and events stand; on
+//!    failure (insufficient balance, not the manager, not sudo, ...) the writes are dropped and an
+//!    `ExtrinsicFailed` event records the [`DispatchError`]; the block stays valid. `Transfer`,
+//!    `Bond` and `Unbond` move amounts between an account's free balance, another account's, and
+//!    its bonded stake (no fees and no unbonding period yet).
+//! 10. **RegisterPara** needs an id ≥ 1000 that is free, non-empty code ≤ `max_code_size`, a head
+//!     ≤ `max_head_data_size`, and `para_deposit` of free balance, which is reserved; the caller
+//!     becomes the manager. The para is registered at once.
+//! 11. **Code upgrades.** `ScheduleCodeUpgrade` (manager or sudo; one pending upgrade per para)
+//!     in block N makes the code current at the end of block `N + validation_upgrade_delay`. Code
+//!     replaced at the end of block M stays readable by hash ([`queries::code_by_hash`]) in the
+//!     states of blocks M to `M + code_retention_period − 1` and is released at the end of block
+//!     `M + code_retention_period`. Code is stored once per hash with a count of its current,
+//!     pending and retained uses; the last released use removes it.
+//! 12. **DeregisterPara** (manager or sudo) removes the para at once: head and registration go,
+//!     its current code is retained as in rule 11, a pending upgrade is cancelled, the deposit
+//!     returns to the manager.
+//! 13. **SetValidators / SetConfig** (sudo) are checked (a non-empty set without duplicates; the
+//!     configuration check, and an unchanged slot duration) and queued; rule 5 enacts them at
+//!     the next session boundary. A later call in the same session replaces the queued value.
+//! 14. **Evidence.** Author equivocation: two headers of one slot and author index with different
+//!     pre-seal hashes, both seals verifying for the offender, who is the validator at that index
+//!     of the claimed session, the slot within that session. Vote equivocation: two votes of one
+//!     set, round, stage and voter with different targets, both signatures verifying, the
+//!     offender being the set's voter at that index. The session must be the current or the
+//!     previous one. Invalid evidence makes the block invalid; valid evidence is recorded once
+//!     per (session, offender, kind), a repeated report changing nothing. Nothing is slashed yet.
+//! 15. **Block end.** Upgrades due at this block are enacted, then retained code whose period
+//!     ended is released (rule 11).
+//! 16. **State root.** The root after the block must equal the header's
+//!     ([`BlockError::StateRootMismatch`]); only then are the new trie nodes stored.
+
+pub mod balances;
+pub mod block;
+pub mod chain_spec;
+pub mod config;
+mod dispatch;
+pub mod error;
+pub mod events;
+pub mod execute;
+pub mod extrinsic;
+pub mod genesis;
+pub mod offences;
+pub mod paras;
+pub mod queries;
+pub mod session;
+mod state;
+mod system;
+pub mod testing;
+
+pub use balances::Perbill;
+pub use block::{extrinsics_root, RelayBlock, MAX_BLOCK_SIZE};
+pub use chain_spec::{preset, ChainSpec, ChainType, SpecError, SpecGenesis};
+pub use config::{ConfigError, HostConfiguration, UNIT};
+pub use error::ChainError;
+pub use events::{DispatchError, EventRecord, Phase, RelayEvent};
+pub use execute::{build_block, execute_block, BlockError, BuiltBlock};
+pub use extrinsic::{signing_payload, AccountId, RelayCall, RelayExtrinsic, SignedTransaction};
+pub use genesis::{build_genesis, genesis_header, Genesis, GenesisError, GenesisPara};
+pub use offences::{Offence, OffenceError, OffenceKind};
+pub use paras::{FutureCode, ParaInfo, RetainedCode, FIRST_PUBLIC_PARA_ID};
+pub use queries::*;
+pub use session::epoch_for_child;
