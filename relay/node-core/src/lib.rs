@@ -33,7 +33,8 @@
 //! 5. Every `status_interval_ms` the node broadcasts its best and finalized blocks; a peer that
 //!    is ahead is asked for blocks above our finalized block; responses carry the justifications
 //!    a lagging node needs (set-change blocks' and the latest), so a node that was away catches
-//!    up by importing blocks and justifications.
+//!    up by importing blocks and justifications. A vote for a block we lack makes us ask its
+//!    sender for that block's ancestry (a fork that never reached us).
 //! 6. Blocks are persisted and flushed when imported; a restart re-imports them from the store
 //!    and restores the finalized block and the voter snapshot.
 

@@ -31,6 +31,14 @@ pub enum NetworkMessage {
         /// At most this many.
         max: u32,
     },
+    /// Please send block `hash` and its ancestors above `above` (a vote named a block we do not
+    /// have, for example one of a fork that never reached us).
+    AncestryRequest {
+        /// The block.
+        hash: Hash,
+        /// The requester's finalized height.
+        above: BlockNumber,
+    },
     /// Blocks (parents first) and the justifications a lagging node needs.
     BlocksResponse {
         /// The blocks.

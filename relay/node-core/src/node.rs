@@ -75,6 +75,7 @@ pub struct RelayNode {
     finalized: (Hash, BlockNumber),
     best: (Hash, BlockNumber),
     last_slot: Slot,
+    requested: BTreeMap<Hash, u64>,
     next_status_ms: u64,
     wakes: BTreeSet<u64>,
 }
@@ -134,6 +135,7 @@ impl RelayNode {
             finalized: base,
             best: base,
             last_slot: Slot(0),
+            requested: BTreeMap::new(),
             next_status_ms: now_ms,
             wakes: BTreeSet::new(),
         })
@@ -367,6 +369,11 @@ impl RelayNode {
                 let _ = self.import_checked(block, Some(from), now_ms, &mut out);
             }
             NetworkMessage::Vote(vote) => {
+                let target = vote.vote.target_hash;
+                if vote.vote.target_number > self.finalized.1 && !self.headers.contains_key(&target)
+                {
+                    self.request_ancestry(target, from, now_ms, &mut out);
+                }
                 if vote.vote.set_id == self.voter.set_id() {
                     match self.voter.on_vote(vote, now_ms) {
                         Ok(actions) => self.handle_finality(actions, now_ms, &mut out),
@@ -395,6 +402,24 @@ impl RelayNode {
             NetworkMessage::BlocksRequest { above, max } => {
                 out.push(NodeAction::Send(from, self.blocks_response(above, max)));
             }
+            NetworkMessage::AncestryRequest { hash, above } => {
+                let mut blocks = Vec::new();
+                let mut cursor = hash;
+                while let Some(block) = self.blocks.get(&cursor) {
+                    if block.header.number <= above
+                        || blocks.len() >= self.config.sync_batch as usize
+                    {
+                        break;
+                    }
+                    blocks.push(block.clone());
+                    cursor = block.header.parent_hash;
+                }
+                blocks.reverse();
+                out.push(NodeAction::Send(
+                    from,
+                    NetworkMessage::BlocksResponse { blocks, justifications: Vec::new() },
+                ));
+            }
             NetworkMessage::BlocksResponse { blocks, justifications } => {
                 for block in blocks.into_iter().take(self.config.sync_batch as usize) {
                     let _ = self.import_checked(block, Some(from), now_ms, &mut out);
@@ -405,6 +430,27 @@ impl RelayNode {
             }
         }
         out
+    }
+
+    /// Rule 5: asks `peer` for a block a vote named, at most once per status interval.
+    fn request_ancestry(
+        &mut self,
+        hash: Hash,
+        peer: PeerId,
+        now_ms: u64,
+        out: &mut Vec<NodeAction>,
+    ) {
+        let retry_after = self.config.status_interval_ms;
+        self.requested.retain(|_, at| now_ms.saturating_sub(*at) < retry_after);
+        if self.requested.len() < self.config.max_pending_blocks
+            && !self.requested.contains_key(&hash)
+        {
+            self.requested.insert(hash, now_ms);
+            out.push(NodeAction::Send(
+                peer,
+                NetworkMessage::AncestryRequest { hash, above: self.finalized.1 },
+            ));
+        }
     }
 
     /// Rule 5: our best chain above `above` (parents first) and the justifications a node
