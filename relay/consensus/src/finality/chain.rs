@@ -20,16 +20,20 @@ struct ChainBlock {
 }
 
 /// Where a vote target stands relative to the finalized block (the root).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Position {
-    /// The root or a descendant: the blocks from the target down to the root, both included.
-    Descends(Vec<(Hash, BlockNumber)>),
+    /// The root or a descendant.
+    Descends,
     /// Not the root and not a descendant of it: at or below its height, or linked to a block
     /// that is, or with a number that does not match the block's.
     Elsewhere,
     /// Not known yet (or linked to a block not known yet) above the root's height.
     Pending,
 }
+
+/// One block on the walk from a vote target down to the root: its hash, number and, for every
+/// block above the root, its parent.
+pub(crate) type PathStep = (Hash, BlockNumber, Option<Hash>);
 
 /// A light tree: hash → (number, parent, header), rooted at the finalized block.
 #[derive(Clone, Debug)]
@@ -67,15 +71,27 @@ impl VoterChain {
 
     /// Where `hash` (claimed at height `number`) stands relative to the root.
     pub(crate) fn position(&self, hash: &Hash, number: BlockNumber) -> Position {
-        let mut path = Vec::new();
+        self.walk(hash, number, |_| {})
+    }
+
+    /// Like [`Self::position`], also handing each block of the walk to `visit`, from `hash`
+    /// down to the root (when the answer is [`Position::Descends`], those are exactly the
+    /// blocks the target stands for; otherwise the visited blocks mean nothing). Allocation
+    /// free: the walk is a few map look-ups per unfinalized block.
+    pub(crate) fn walk(
+        &self,
+        hash: &Hash,
+        number: BlockNumber,
+        mut visit: impl FnMut(PathStep),
+    ) -> Position {
         let (mut current, mut height) = (*hash, number);
         loop {
             if current == self.root.0 {
                 if height != self.root.1 {
                     return Position::Elsewhere;
                 }
-                path.push(self.root);
-                return Position::Descends(path);
+                visit((self.root.0, self.root.1, None));
+                return Position::Descends;
             }
             if height <= self.root.1 {
                 return Position::Elsewhere;
@@ -86,7 +102,7 @@ impl VoterChain {
             if block.number != height {
                 return Position::Elsewhere;
             }
-            path.push((current, height));
+            visit((current, height, Some(block.parent)));
             current = block.parent;
             height = BlockNumber(height.0 - 1);
         }
@@ -94,7 +110,7 @@ impl VoterChain {
 
     /// Whether `hash` is the root or a known descendant.
     pub(crate) fn descends_from_root(&self, hash: &Hash, number: BlockNumber) -> bool {
-        matches!(self.position(hash, number), Position::Descends(_))
+        self.position(hash, number) == Position::Descends
     }
 
     /// Makes `new_root` (a known descendant of the root) the root and forgets every block that
