@@ -34,7 +34,11 @@
 //! `s + D`, or earlier if round `r` is already completable, for the best chain containing `R`,
 //! restricted by the [`VotingRule`]. We precommit `g(V_r)` once it exists and contains `R`, at
 //! `s + 2D` or earlier if round `r` is completable. `D` is
-//! [`FinalityConfig::round_duration_ms`].
+//! [`FinalityConfig::round_duration_ms`]. Round `r + 1` starts once round `r` is completable,
+//! but not before `s + P` ([`FinalityConfig::min_round_interval_ms`]): rounds that complete
+//! within a few network delays do not run back to back. Once seen completable, round `r`
+//! counts as completed at `s + P`; the estimate required then is the one of the last view in
+//! which it was completable.
 //!
 //! ## Safety
 //!
@@ -53,12 +57,13 @@
 //!    and GHOSTs of one round lie on one chain). If `g` were below `B`, `g`'s child towards `B`
 //!    would have `possible ≥ t` and the round would not be completable. So `B ≤ g`, and `E`, the
 //!    highest ancestor of `g` with `possible ≥ t`, is at or above `B`.
-//! 3. *Later rounds.* Honest voters start round `r + 1` only when round `r` is completable, so
-//!    they prevote for chains containing `E_r ≥ B`, and precommit only a `g ≥ E_r ≥ B`. A block
-//!    conflicting with `B` can therefore get at most `f < t` prevotes or precommits in round
-//!    `r + 1`. In any view of round `r + 1`, `possible(B) ≥ t` (every honest voter's
-//!    precommit, cast or not, contains `B`), so by the argument of 2, `E_{r+1} ≥ B` when
-//!    completable. By induction, every later round's honest votes contain `B`: nothing
+//! 3. *Later rounds.* Honest voters start round `r + 1` only after round `r` was completable
+//!    in their view, requiring that view's `E_r` (by 2, at or above `B`; waiting for the pacing
+//!    deadline in between changes nothing), so they prevote for chains containing `E_r ≥ B`,
+//!    and precommit only a `g ≥ E_r ≥ B`. A block conflicting with `B` can therefore get at
+//!    most `f < t` prevotes or precommits in round `r + 1`. In any view of round `r + 1`,
+//!    `possible(B) ≥ t` (every honest voter's precommit, cast or not, contains `B`), so by the
+//!    argument of 2, `E_{r+1} ≥ B` when completable. By induction, every later round's honest votes contain `B`: nothing
 //!    conflicting with `B` is ever finalized.
 //!
 //! Jumping ahead by catch-up (Step 16) only enters round `R + 1` after seeing round `R`

@@ -78,8 +78,11 @@
 //!     the voting rule, (d) cap it at a scheduled set change, and prevote for it.
 //! 13. **Precommit.** (a) Once `g` exists and contains `R`, (b) at `s + 2D` or earlier once
 //!     round `r` is completable, precommit for `g` (capped at a set change).
-//! 14. **Next round.** When round `r` is completable and we precommitted (observers: when it
-//!     is completable), start round `r + 1`; round `r` stays as the previous round.
+//! 14. **Next round.** Once round `r` is completable and we precommitted (observers: once it
+//!     is completable), start round `r + 1`, but a voter not before `s + P` (pacing, `P` =
+//!     `min_round_interval_ms`; it then starts even if round `r` no longer looks completable,
+//!     requiring the estimate of the last view in which it was); round `r` stays as the
+//!     previous round.
 //! 15. **Finality.** When any held round's precommit-GHOST is above the finalized block, it is
 //!     final; its justification is that round's counted precommits for it or a descendant,
 //!     with the headers in between.

@@ -25,6 +25,9 @@ use crate::persist::{
     block_write, justification_key, CorruptStore, Restored, FINALIZED_KEY, VOTER_KEY,
 };
 
+/// How many blocks below our best a sync request starts (see `RelayNode::sync_base`).
+const SYNC_OVERLAP: u32 = 8;
+
 /// Why a node could not be created or restored.
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {
@@ -76,6 +79,7 @@ pub struct RelayNode {
     best: (Hash, BlockNumber),
     last_slot: Slot,
     requested: BTreeMap<Hash, u64>,
+    last_sync_request_ms: Option<u64>,
     next_status_ms: u64,
     wakes: BTreeSet<u64>,
 }
@@ -136,7 +140,9 @@ impl RelayNode {
             best: base,
             last_slot: Slot(0),
             requested: BTreeMap::new(),
-            next_status_ms: now_ms,
+            last_sync_request_ms: None,
+            // Mid-slot, away from the slot boundary when new blocks are still propagating.
+            next_status_ms: now_ms + slot_duration_ms.max(1) / 2,
             wakes: BTreeSet::new(),
         })
     }
@@ -389,11 +395,16 @@ impl RelayNode {
                 self.on_justification(j, Some(from), now_ms, &mut out)
             }
             NetworkMessage::Status { best, finalized } => {
-                if best.1 > self.best.1 || finalized.1 > self.finalized.1 {
+                // Rule 5: one sync request per status interval, to a peer that is ahead.
+                let recently = self.last_sync_request_ms.is_some_and(|at| {
+                    now_ms.saturating_sub(at) < self.config.status_interval_ms
+                });
+                if !recently && (best.1 > self.best.1 || finalized.1 > self.finalized.1) {
+                    self.last_sync_request_ms = Some(now_ms);
                     out.push(NodeAction::Send(
                         from,
                         NetworkMessage::BlocksRequest {
-                            above: self.finalized.1,
+                            above: self.sync_base(),
                             max: self.config.sync_batch,
                         },
                     ));
@@ -430,6 +441,13 @@ impl RelayNode {
             }
         }
         out
+    }
+
+    /// Where a sync starts: a little below our best block (so that a short fork of the peer
+    /// arrives whole), never below our finalized block. A deeper fork shows up as blocks with
+    /// unknown parents, whose ancestry is then requested.
+    fn sync_base(&self) -> BlockNumber {
+        BlockNumber(self.best.1 .0.saturating_sub(SYNC_OVERLAP).max(self.finalized.1 .0))
     }
 
     /// Rule 5: asks `peer` for a block a vote named, at most once per status interval.
@@ -578,7 +596,8 @@ impl RelayNode {
             // Not on our finalized chain (we would know it): a stale fork.
             return Ok(());
         }
-        let Some(parent) = self.headers.get(&block.header.parent_hash).cloned() else {
+        let parent_hash = block.header.parent_hash;
+        let Some(parent) = self.headers.get(&parent_hash).cloned() else {
             if self.pending_count < self.config.max_pending_blocks {
                 self.pending
                     .entry(block.header.parent_hash)
@@ -586,13 +605,7 @@ impl RelayNode {
                     .push((from, block, now_ms));
                 self.pending_count += 1;
                 if let Some(peer) = from {
-                    out.push(NodeAction::Send(
-                        peer,
-                        NetworkMessage::BlocksRequest {
-                            above: self.finalized.1,
-                            max: self.config.sync_batch,
-                        },
-                    ));
+                    self.request_ancestry(parent_hash, peer, now_ms, out);
                 }
             }
             return Ok(());

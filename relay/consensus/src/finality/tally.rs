@@ -7,7 +7,7 @@
 //! supports nothing; a vote for a block not known yet is *pending* and counts as not cast
 //! (which only makes the "possible" bounds larger, the safe direction) until the block arrives.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use atoll_primitives::{
     relay::{SignedVote, VoteStage},
@@ -15,52 +15,16 @@ use atoll_primitives::{
 };
 
 use super::{
-    chain::{Position, VoterChain},
+    chain::{PathStep, Position, VoterChain},
     vote::RoundNumber,
     voter_set::threshold,
 };
+use crate::ancestry::Ancestry;
 
-/// What inserting a vote did (Step 10).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Insert {
-    /// The voter's first vote of the stage: it counts.
-    Counted,
-    /// The same vote again: nothing changes.
-    Duplicate,
-    /// A second, different vote: the voter is an equivocator from now on; `first` is the vote
-    /// that counts and, with the new one, the evidence.
-    Equivocation {
-        /// The counted vote.
-        first: SignedVote,
-    },
-    /// Yet another vote of a known equivocator: nothing changes, nothing is reported again.
-    Ignored,
-}
+mod votes;
 
-/// One stage's votes: the first vote of each voter, and who equivocated.
-#[derive(Clone, Debug, Default)]
-struct StageVotes {
-    first: BTreeMap<ValidatorIndex, SignedVote>,
-    equivocators: BTreeSet<ValidatorIndex>,
-}
-
-impl StageVotes {
-    fn insert(&mut self, vote: SignedVote) -> Insert {
-        match self.first.get(&vote.voter) {
-            None => {
-                self.first.insert(vote.voter, vote);
-                Insert::Counted
-            }
-            Some(first) if first.vote == vote.vote => Insert::Duplicate,
-            Some(_) if self.equivocators.contains(&vote.voter) => Insert::Ignored,
-            Some(first) => {
-                let first = first.clone();
-                self.equivocators.insert(vote.voter);
-                Insert::Equivocation { first }
-            }
-        }
-    }
-}
+pub(crate) use votes::Insert;
+use votes::StageVotes;
 
 /// How much support one block has in one stage.
 #[derive(Clone, Copy, Debug)]
@@ -74,8 +38,10 @@ struct BlockCount {
     equivocator_support: usize,
 }
 
-/// One stage counted against the chain view (Step 11).
-#[derive(Clone, Debug)]
+/// One stage counted against the chain view (Step 11), kept up to date vote by vote: a new
+/// counted vote or a new equivocator walks the vote's chain once (a few look-ups per
+/// unfinalized block); a change of the chain view has the stage counted again from its votes.
+#[derive(Clone, Debug, Default)]
 struct StageCount {
     blocks: BTreeMap<Hash, BlockCount>,
     /// Voters with a counted vote that is not pending.
@@ -84,41 +50,68 @@ struct StageCount {
     equivocators_voted: usize,
     /// All known equivocators of the stage.
     equivocators: usize,
-    n: usize,
+    /// Counted votes that are pending (for a block not known yet).
+    pending: usize,
+    /// Scratch space for one walk, kept to avoid an allocation per vote.
+    path: Vec<PathStep>,
 }
 
 impl StageCount {
-    fn count(votes: &StageVotes, chain: &VoterChain, n: usize) -> Self {
-        let mut count = StageCount {
-            blocks: BTreeMap::new(),
-            voted: 0,
-            equivocators_voted: 0,
-            equivocators: votes.equivocators.len(),
-            n,
-        };
-        for (voter, signed) in &votes.first {
-            let equivocator = votes.equivocators.contains(voter);
-            let position = chain.position(&signed.vote.target_hash, signed.vote.target_number);
-            let path = match position {
-                Position::Pending => continue,
-                Position::Elsewhere => Vec::new(),
-                Position::Descends(path) => path,
-            };
-            count.voted += 1;
-            count.equivocators_voted += usize::from(equivocator);
-            for (i, (hash, number)) in path.iter().enumerate() {
-                let parent = path.get(i + 1).map(|(p, _)| *p);
-                let entry = count.blocks.entry(*hash).or_insert(BlockCount {
-                    number: *number,
-                    parent,
-                    support: 0,
-                    equivocator_support: 0,
-                });
-                entry.support += 1;
-                entry.equivocator_support += usize::from(equivocator);
-            }
+    fn count(votes: &StageVotes, chain: &VoterChain) -> Self {
+        let mut count = StageCount { equivocators: votes.equivocators.len(), ..Default::default() };
+        for signed in votes.first.values() {
+            count.add(signed, votes.equivocators.contains(&signed.voter), chain);
         }
         count
+    }
+
+    /// Counts `signed`, a voter's first vote (of an equivocator, if `equivocator`).
+    fn add(&mut self, signed: &SignedVote, equivocator: bool, chain: &VoterChain) {
+        let position = self.walk(signed, chain);
+        if position == Position::Pending {
+            self.pending += 1;
+            return;
+        }
+        self.voted += 1;
+        self.equivocators_voted += usize::from(equivocator);
+        for (hash, number, parent) in &self.path {
+            let entry = self.blocks.entry(*hash).or_insert(BlockCount {
+                number: *number,
+                parent: *parent,
+                support: 0,
+                equivocator_support: 0,
+            });
+            entry.support += 1;
+            entry.equivocator_support += usize::from(equivocator);
+        }
+    }
+
+    /// The voter whose counted vote is `first` turned out to be an equivocator.
+    fn add_equivocator(&mut self, first: &SignedVote, chain: &VoterChain) {
+        self.equivocators += 1;
+        let position = self.walk(first, chain);
+        if position == Position::Pending {
+            return;
+        }
+        self.equivocators_voted += 1;
+        for (hash, _, _) in &self.path {
+            if let Some(entry) = self.blocks.get_mut(hash) {
+                entry.equivocator_support += 1;
+            }
+        }
+    }
+
+    /// Where `signed` stands; `self.path` holds the blocks it supports (none unless it
+    /// descends from the root).
+    fn walk(&mut self, signed: &SignedVote, chain: &VoterChain) -> Position {
+        self.path.clear();
+        let path = &mut self.path;
+        let position =
+            chain.walk(&signed.vote.target_hash, signed.vote.target_number, |step| path.push(step));
+        if position != Position::Descends {
+            self.path.clear();
+        }
+        position
     }
 
     /// The highest block with at least `t` support: the GHOST. With each voter counted once
@@ -136,12 +129,12 @@ impl StageCount {
     /// The most support `hash` could still reach (Step 11c): its supporters, the voters not
     /// counted yet, the known equivocators (who may have voted anything), and as many of the
     /// other voters as could still turn out to be equivocators, `f` minus the known ones.
-    fn possible(&self, hash: Option<&Hash>) -> usize {
+    fn possible(&self, hash: Option<&Hash>, n: usize) -> usize {
         let (support, eq_support) = hash
             .and_then(|h| self.blocks.get(h))
             .map_or((0, 0), |c| (c.support, c.equivocator_support));
-        let f = self.n - threshold(self.n);
-        let not_voted = self.n.saturating_sub(self.voted);
+        let f = n - threshold(n);
+        let not_voted = n.saturating_sub(self.voted);
         let equivocators_elsewhere = self.equivocators_voted.saturating_sub(eq_support);
         let others_elsewhere =
             self.voted.saturating_sub(support).saturating_sub(equivocators_elsewhere);
@@ -165,23 +158,51 @@ pub struct RoundState {
     pub completable: bool,
 }
 
+/// One stage of a round: its votes and, unless it must be redone, their count.
+#[derive(Clone, Debug, Default)]
+struct Stage {
+    votes: StageVotes,
+    /// `None` after the chain view changed or a voter was removed: counted again when needed.
+    count: Option<StageCount>,
+}
+
+impl Stage {
+    /// Step 10, keeping the count up to date.
+    fn insert(&mut self, vote: SignedVote, chain: &VoterChain) -> Insert {
+        let voter = vote.voter;
+        let outcome = self.votes.insert(vote);
+        if let Some(count) = &mut self.count {
+            match &outcome {
+                Insert::Counted => {
+                    if let Some(first) = self.votes.first.get(&voter) {
+                        count.add(first, false, chain);
+                    }
+                }
+                Insert::Equivocation { first, .. } => count.add_equivocator(first, chain),
+                Insert::Duplicate | Insert::Ignored => {}
+            }
+        }
+        outcome
+    }
+
+    /// The count against `chain` (redone if it was dropped).
+    fn count(&mut self, chain: &VoterChain) -> &StageCount {
+        self.count.get_or_insert_with(|| StageCount::count(&self.votes, chain))
+    }
+}
+
 /// All votes of one round.
 #[derive(Clone, Debug)]
 pub(crate) struct RoundTally {
     round: RoundNumber,
-    prevotes: StageVotes,
-    precommits: StageVotes,
+    prevotes: Stage,
+    precommits: Stage,
     cached: Option<RoundState>,
 }
 
 impl RoundTally {
     pub(crate) fn new(round: RoundNumber) -> Self {
-        RoundTally {
-            round,
-            prevotes: StageVotes::default(),
-            precommits: StageVotes::default(),
-            cached: None,
-        }
+        RoundTally { round, prevotes: Stage::default(), precommits: Stage::default(), cached: None }
     }
 
     pub(crate) fn round(&self) -> RoundNumber {
@@ -190,18 +211,19 @@ impl RoundTally {
 
     fn stage(&self, stage: VoteStage) -> &StageVotes {
         match stage {
-            VoteStage::Prevote => &self.prevotes,
-            VoteStage::Precommit => &self.precommits,
+            VoteStage::Prevote => &self.prevotes.votes,
+            VoteStage::Precommit => &self.precommits.votes,
         }
     }
 
-    /// Step 10: counts the first vote of each voter per stage.
-    pub(crate) fn insert(&mut self, vote: SignedVote) -> Insert {
+    /// Step 10: counts the first vote of each voter per stage (against `chain`, the voter's
+    /// current chain view).
+    pub(crate) fn insert(&mut self, vote: SignedVote, chain: &VoterChain) -> Insert {
         let outcome = match vote.vote.stage {
-            VoteStage::Prevote => self.prevotes.insert(vote),
-            VoteStage::Precommit => self.precommits.insert(vote),
+            VoteStage::Prevote => self.prevotes.insert(vote, chain),
+            VoteStage::Precommit => self.precommits.insert(vote, chain),
         };
-        if outcome == Insert::Counted {
+        if matches!(outcome, Insert::Counted | Insert::Equivocation { .. }) {
             self.cached = None;
         }
         outcome
@@ -219,21 +241,23 @@ impl RoundTally {
 
     /// Whether `voter` has any vote here.
     pub(crate) fn has_voter(&self, voter: ValidatorIndex) -> bool {
-        self.prevotes.first.contains_key(&voter) || self.precommits.first.contains_key(&voter)
+        self.prevotes.votes.first.contains_key(&voter)
+            || self.precommits.votes.first.contains_key(&voter)
     }
 
     /// Forgets `voter`'s votes (to bound the future-round buffer).
     pub(crate) fn remove_voter(&mut self, voter: ValidatorIndex) {
         for stage in [&mut self.prevotes, &mut self.precommits] {
-            stage.first.remove(&voter);
-            stage.equivocators.remove(&voter);
+            stage.votes.first.remove(&voter);
+            stage.votes.equivocators.remove(&voter);
+            stage.count = None;
         }
         self.cached = None;
     }
 
     /// Whether the round holds no vote.
     pub(crate) fn is_empty(&self) -> bool {
-        self.prevotes.first.is_empty() && self.precommits.first.is_empty()
+        self.prevotes.votes.first.is_empty() && self.precommits.votes.first.is_empty()
     }
 
     /// How many voters have a counted vote in `stage`.
@@ -243,7 +267,8 @@ impl RoundTally {
 
     /// Every counted vote, prevotes then precommits, each by voter index.
     pub(crate) fn counted_votes(&self) -> Vec<SignedVote> {
-        self.prevotes.first.values().chain(self.precommits.first.values()).cloned().collect()
+        let prevotes = self.prevotes.votes.first.values();
+        prevotes.chain(self.precommits.votes.first.values()).cloned().collect()
     }
 
     /// The counted precommits for `target` or a descendant.
@@ -253,18 +278,34 @@ impl RoundTally {
         target: (Hash, BlockNumber),
     ) -> Vec<SignedVote> {
         self.precommits
+            .votes
             .first
             .values()
-            .filter(|v| match chain.position(&v.vote.target_hash, v.vote.target_number) {
-                Position::Descends(path) => path.contains(&target),
-                _ => false,
+            .filter(|v| {
+                let (hash, number) = (&v.vote.target_hash, v.vote.target_number);
+                chain.position(hash, number) == Position::Descends
+                    && chain.is_descendant_or_equal(hash, target)
             })
             .cloned()
             .collect()
     }
 
-    /// Forgets the cached state (after the chain view changed).
+    /// A block was added to the chain view: only pending votes can change where they stand
+    /// (every other walk only passes blocks that were known already), so the counts of a
+    /// stage without pending votes stay valid.
+    pub(crate) fn block_added(&mut self) {
+        for stage in [&mut self.prevotes, &mut self.precommits] {
+            if stage.count.as_ref().is_some_and(|c| c.pending > 0) {
+                stage.count = None;
+                self.cached = None;
+            }
+        }
+    }
+
+    /// Forgets the counts and the cached state (after the root of the chain view moved).
     pub(crate) fn invalidate(&mut self) {
+        self.prevotes.count = None;
+        self.precommits.count = None;
         self.cached = None;
     }
 
@@ -273,21 +314,21 @@ impl RoundTally {
         if let Some(state) = self.cached {
             return state;
         }
-        let state = compute_state(&self.prevotes, &self.precommits, chain, n);
+        let prevotes = self.prevotes.count(chain);
+        let precommits = self.precommits.count(chain);
+        let state = compute_state(prevotes, precommits, chain, n);
         self.cached = Some(state);
         state
     }
 }
 
 fn compute_state(
-    prevotes: &StageVotes,
-    precommits: &StageVotes,
+    prevote_count: &StageCount,
+    precommit_count: &StageCount,
     chain: &VoterChain,
     n: usize,
 ) -> RoundState {
     let t = threshold(n);
-    let prevote_count = StageCount::count(prevotes, chain, n);
-    let precommit_count = StageCount::count(precommits, chain, n);
     // Step 11a / 11b: the GHOSTs.
     let prevote_ghost = prevote_count.ghost(t);
     let precommit_ghost = precommit_count.ghost(t);
@@ -301,7 +342,7 @@ fn compute_state(
     let root = chain.root();
     let mut current = ghost;
     let estimate = loop {
-        if precommit_count.possible(Some(&current.0)) >= t {
+        if precommit_count.possible(Some(&current.0), n) >= t {
             break Some(current);
         }
         let parent = prevote_count.blocks.get(&current.0).and_then(|c| c.parent);
@@ -322,8 +363,8 @@ fn compute_state(
                 .blocks
                 .iter()
                 .filter(|(_, c)| c.parent == Some(ghost.0))
-                .all(|(h, _)| precommit_count.possible(Some(h)) < t);
-            let unseen_child_impossible = precommit_count.possible(None) < t;
+                .all(|(h, _)| precommit_count.possible(Some(h), n) < t);
+            let unseen_child_impossible = precommit_count.possible(None, n) < t;
             known_children_impossible && unseen_child_impossible
         }
     };

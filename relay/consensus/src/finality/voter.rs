@@ -92,6 +92,10 @@ struct CurrentRound {
     required_at_start: (Hash, BlockNumber),
     prevoted: Option<SignedVote>,
     precommitted: Option<SignedVote>,
+    /// Set once the round was completable (and we precommitted in it): its estimate then.
+    /// The next round starts at the pacing deadline (Step 14) even if, by then, the round no
+    /// longer looks completable in our view (finality moved past its prevote-GHOST).
+    completed_with: Option<(Hash, BlockNumber)>,
 }
 
 impl CurrentRound {
@@ -106,6 +110,7 @@ impl CurrentRound {
             required_at_start: required,
             prevoted: None,
             precommitted: None,
+            completed_with: None,
         }
     }
 }
@@ -220,7 +225,7 @@ impl FinalityVoter {
             if vote.vote.round == snapshot.completed_round.0
                 && check_vote(&vote, &voter.set).is_ok()
             {
-                previous.insert(vote);
+                previous.insert(vote, &voter.chain);
             }
         }
         voter.previous = previous;
@@ -231,7 +236,7 @@ impl FinalityVoter {
             if Some(vote.voter) != local_index || round != snapshot.current_round {
                 return Err(FinalityError::SnapshotVoteNotOurs { voter: vote.voter, round });
             }
-            voter.current.tally.insert(vote);
+            voter.current.tally.insert(vote, &voter.chain);
         }
         voter.adopt_own_votes();
         voter.set_change = snapshot.set_change;
@@ -320,7 +325,7 @@ impl FinalityVoter {
             return Vec::new();
         }
         if self.chain.import(header) {
-            self.invalidate_all();
+            self.block_added_to_all();
         }
         self.process(now_ms)
     }
@@ -381,7 +386,7 @@ impl FinalityVoter {
         if target.1 > root.1 {
             verify_justification(&justification, &self.set)?;
             match self.chain.position(&target.0, target.1) {
-                Position::Descends(_) => {}
+                Position::Descends => {}
                 Position::Pending => {
                     return Err(JustificationError::UnknownTarget { hash: target.0 })
                 }

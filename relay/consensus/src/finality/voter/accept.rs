@@ -40,21 +40,23 @@ impl FinalityVoter {
             }
             self.future.entry(round).or_insert_with(|| RoundTally::new(round));
         }
-        let Some(tally) = self.tally_mut(held) else {
+        let tally = tally_of(&mut self.previous, &mut self.current, &mut self.future, held);
+        let Some(tally) = tally else {
             return Ok(());
         };
-        if let Insert::Equivocation { first } = tally.insert(vote.clone()) {
+        if let Insert::Equivocation { first, second } = tally.insert(vote, &self.chain) {
             tracing::info!(
                 target: "atoll::finality",
                 %voter,
                 %round,
-                stage = ?vote.vote.stage,
+                stage = ?second.vote.stage,
                 "vote equivocation"
             );
+            let (first, second) = (*first, *second);
             actions.push(FinalityAction::Equivocation(VoteEquivocation {
                 offender,
                 first,
-                second: vote,
+                second,
             }));
         }
         Ok(())
@@ -103,6 +105,15 @@ impl FinalityVoter {
 
     pub(super) fn tally_mut(&mut self, held: Held) -> Option<&mut RoundTally> {
         tally_of(&mut self.previous, &mut self.current, &mut self.future, held)
+    }
+
+    /// After a block import: recounts only stages with pending votes.
+    pub(super) fn block_added_to_all(&mut self) {
+        self.previous.block_added();
+        self.current.tally.block_added();
+        for tally in self.future.values_mut() {
+            tally.block_added();
+        }
     }
 
     pub(super) fn invalidate_all(&mut self) {

@@ -8,20 +8,22 @@ impl FinalityVoter {
         let n = self.set.len();
         let t = self.set.threshold();
         let root = self.chain.root();
-        let mut held: Vec<Held> = vec![Held::Previous, Held::Current];
-        held.extend(self.future.keys().map(|r| Held::Future(*r)));
+        let chain = &self.chain;
         let mut best: Option<((Hash, BlockNumber), Held)> = None;
-        for h in held {
-            let tally = tally_of(&mut self.previous, &mut self.current, &mut self.future, h);
-            let Some(tally) = tally else { continue };
+        let mut consider = |tally: &mut RoundTally, h: Held| {
             if tally.voters_in(VoteStage::Precommit) < t {
-                continue;
+                return;
             }
-            if let Some(ghost) = tally.state(&self.chain, n).precommit_ghost {
+            if let Some(ghost) = tally.state(chain, n).precommit_ghost {
                 if ghost != root && best.is_none_or(|(b, _)| ghost.1 > b.1) {
                     best = Some((ghost, h));
                 }
             }
+        };
+        consider(&mut self.previous, Held::Previous);
+        consider(&mut self.current.tally, Held::Current);
+        for (round, tally) in &mut self.future {
+            consider(tally, Held::Future(*round));
         }
         let Some((ghost, h)) = best else { return false };
         let target = self.clip_to_change(ghost);
@@ -109,6 +111,9 @@ impl FinalityVoter {
     pub(super) fn try_catch_up(&mut self, actions: &mut Vec<FinalityAction>) -> bool {
         let n = self.set.len();
         let t = self.set.threshold();
+        if self.future.is_empty() {
+            return false;
+        }
         let rounds: Vec<RoundNumber> = self.future.keys().rev().copied().collect();
         for round in rounds {
             let Some(tally) = self.future.get_mut(&round) else { continue };

@@ -22,7 +22,7 @@ impl FinalityVoter {
             return Some(root);
         }
         match self.chain.position(&required.0, required.1) {
-            Position::Descends(_) => Some(required),
+            Position::Descends => Some(required),
             Position::Pending => None,
             // Below or beside the finalized block: finality already moved past it.
             Position::Elsewhere => Some(root),
@@ -140,7 +140,7 @@ impl FinalityVoter {
             target_number: target.1,
         };
         let signed = sign_vote(&local.pair, local.index, vote);
-        self.current.tally.insert(signed.clone());
+        self.current.tally.insert(signed.clone(), &self.chain);
         match stage {
             VoteStage::Prevote => self.current.prevoted = Some(signed.clone()),
             VoteStage::Precommit => self.current.precommitted = Some(signed.clone()),
@@ -174,29 +174,44 @@ impl FinalityVoter {
     pub(super) fn try_next_round(&mut self, actions: &mut Vec<FinalityAction>) -> bool {
         let n = self.set.len();
         let state = self.current.tally.state(&self.chain, n);
-        if !state.completable || (self.local.is_some() && self.current.precommitted.is_none()) {
+        let voted = self.local.is_none() || self.current.precommitted.is_some();
+        if let (true, true, Some(estimate)) = (state.completable, voted, state.estimate) {
+            // The estimate of a view in which the round is completable (by the estimate lemma
+            // of the safety argument, at or above anything the round finalizes), kept for the
+            // start of the next round; updated while the round stays completable.
+            self.current.completed_with = Some(estimate);
+        }
+        let Some(estimate) = self.current.completed_with else { return false };
+        // Pacing (voters only: observers cast no votes).
+        if self.local.is_some() && self.now_ms < self.next_round_at() {
             return false;
         }
         let next = self.current.tally.round().next();
         let tally = self.future.remove(&next).unwrap_or_else(|| RoundTally::new(next));
-        let root = self.chain.root();
         let completed = std::mem::replace(
             &mut self.current,
-            CurrentRound::with_tally(tally, self.now_ms, root),
+            CurrentRound::with_tally(tally, self.now_ms, estimate),
         );
         self.enter_round(completed.tally, actions);
         true
     }
 
-    /// Makes `completed` (a completable round) the previous round of the current one (already
-    /// set up), records the block the new round's votes must contain, and drops buffered
-    /// rounds at or below the current one.
+    /// Step 14: the earliest time the next round may start (pacing).
+    pub(super) fn next_round_at(&self) -> u64 {
+        self.current.started_ms.saturating_add(self.config.min_round_interval_ms)
+    }
+
+    /// Makes `completed` (a round that is, or was when it completed, completable) the previous
+    /// round of the current one (already set up with the required block to fall back on),
+    /// records the block the new round's votes must contain, and drops buffered rounds at or
+    /// below the current one.
     pub(super) fn enter_round(&mut self, completed: RoundTally, actions: &mut Vec<FinalityAction>) {
         let current = self.current.tally.round();
         self.future = self.future.split_off(&current.next());
         self.previous = completed;
         let n = self.set.len();
-        if let Some(estimate) = self.previous.state(&self.chain, n).estimate {
+        let state = self.previous.state(&self.chain, n);
+        if let (true, Some(estimate)) = (state.completable, state.estimate) {
             self.current.required_at_start = estimate;
         }
         self.adopt_own_votes();

@@ -25,14 +25,13 @@ impl FinalityVoter {
         }
         let start = self.current.started_ms;
         let d = self.config.round_duration_ms;
-        let mut deadlines = vec![self.next_rebroadcast_ms];
-        if self.current.prevoted.is_none() {
-            deadlines.push(start.saturating_add(d));
-        }
-        if self.current.precommitted.is_none() {
-            deadlines.push(start.saturating_add(d.saturating_mul(2)));
-        }
-        let next = deadlines.into_iter().filter(|t| *t > self.now_ms).min();
+        let deadlines = [
+            Some(self.next_rebroadcast_ms),
+            self.current.prevoted.is_none().then(|| start.saturating_add(d)),
+            self.current.precommitted.is_none().then(|| start.saturating_add(d.saturating_mul(2))),
+            self.current.completed_with.is_some().then(|| self.next_round_at()),
+        ];
+        let next = deadlines.into_iter().flatten().filter(|t| *t > self.now_ms).min();
         if let Some(at) = next {
             if self.last_wake != Some(at) {
                 self.last_wake = Some(at);
