@@ -79,6 +79,7 @@ pub struct RelayNode {
     best: (Hash, BlockNumber),
     last_slot: Slot,
     requested: BTreeMap<Hash, u64>,
+    registered_change: Option<Hash>,
     last_sync_request_ms: Option<u64>,
     next_status_ms: u64,
     wakes: BTreeSet<u64>,
@@ -140,6 +141,7 @@ impl RelayNode {
             best: base,
             last_slot: Slot(0),
             requested: BTreeMap::new(),
+            registered_change: None,
             last_sync_request_ms: None,
             // Mid-slot, away from the slot boundary when new blocks are still propagating.
             next_status_ms: now_ms + slot_duration_ms.max(1) / 2,
@@ -396,9 +398,9 @@ impl RelayNode {
             }
             NetworkMessage::Status { best, finalized } => {
                 // Rule 5: one sync request per status interval, to a peer that is ahead.
-                let recently = self.last_sync_request_ms.is_some_and(|at| {
-                    now_ms.saturating_sub(at) < self.config.status_interval_ms
-                });
+                let recently = self
+                    .last_sync_request_ms
+                    .is_some_and(|at| now_ms.saturating_sub(at) < self.config.status_interval_ms);
                 if !recently && (best.1 > self.best.1 || finalized.1 > self.finalized.1) {
                     self.last_sync_request_ms = Some(now_ms);
                     out.push(NodeAction::Send(
@@ -655,15 +657,9 @@ impl RelayNode {
         let parent_session = self.sessions.get(&header.parent_hash).copied().unwrap_or_default();
         if epoch.session > parent_session {
             self.set_change_blocks.insert(hash);
-            let actions = self.voter.on_set_change_scheduled(
-                (hash, number),
-                epoch.session,
-                epoch.validators.clone(),
-                now_ms,
-            );
-            self.handle_finality(actions, now_ms, out);
         }
         self.update_best(now_ms, out);
+        self.sync_set_change(now_ms, out);
         Ok(())
     }
 
@@ -673,6 +669,7 @@ impl RelayNode {
             self.best = best;
             let actions = self.voter.best_block_changed(best.0, best.1, now_ms);
             self.handle_finality(actions, now_ms, out);
+            self.sync_set_change(now_ms, out);
         }
     }
 
@@ -694,22 +691,42 @@ impl RelayNode {
             }
             let actions = self.voter.on_block_imported(&header, now_ms);
             self.handle_finality(actions, now_ms, out);
-            if self.set_change_blocks.contains(&hash) {
-                let session = self.sessions.get(&hash).copied().unwrap_or_default();
-                if let Ok(validators) = atoll_relay_chain::validators(&self.db, &header.state_root)
-                {
-                    let actions = self.voter.on_set_change_scheduled(
-                        (hash, header.number),
-                        session,
-                        validators,
-                        now_ms,
-                    );
-                    self.handle_finality(actions, now_ms, out);
-                }
-            }
         }
         let best = self.best;
         let actions = self.voter.best_block_changed(best.0, best.1, now_ms);
+        self.handle_finality(actions, now_ms, out);
+        self.registered_change = None;
+        self.sync_set_change(now_ms, out);
+    }
+
+    /// Rule 4: the voter tracks one scheduled set change; give it the one on our best chain
+    /// (or the finalized one). Two forks may each start the next session with their own block:
+    /// when the best chain moves to the other fork, so does the scheduled change, and a change
+    /// block that becomes final is always the one scheduled.
+    fn sync_set_change(&mut self, now_ms: u64, out: &mut Vec<NodeAction>) {
+        let next_set = SessionIndex(self.voter.set_id().0.saturating_add(1));
+        let (best, finalized) = (self.best.0, self.finalized);
+        let tree = &self.tree;
+        let on_chain = |h: &Hash| *h == best || tree.is_descendant(&best, h);
+        let candidate = self
+            .set_change_blocks
+            .iter()
+            .filter(|h| self.sessions.get(h).is_some_and(|s| s.0 >= next_set.0))
+            .filter_map(|h| self.headers.get(h).map(|header| (header.number, *h)))
+            .filter(|(n, h)| *h == finalized.0 || (*n > finalized.1 && on_chain(h)))
+            .min();
+        let Some((number, hash)) = candidate else { return };
+        if self.registered_change == Some(hash) {
+            return;
+        }
+        let Some(header) = self.headers.get(&hash) else { return };
+        let session = self.sessions.get(&hash).copied().unwrap_or(next_set);
+        let Ok(validators) = atoll_relay_chain::validators(&self.db, &header.state_root) else {
+            return;
+        };
+        self.registered_change = Some(hash);
+        let actions =
+            self.voter.on_set_change_scheduled((hash, number), session, validators, now_ms);
         self.handle_finality(actions, now_ms, out);
     }
 
@@ -733,7 +750,7 @@ impl RelayNode {
                     out.push(NodeAction::Broadcast(NetworkMessage::Vote(vote)));
                 }
                 FinalityAction::Finalized { hash, number, justification } => {
-                    self.on_finalized(hash, number, justification, out);
+                    self.on_finalized(hash, number, justification, now_ms, out);
                 }
                 FinalityAction::Equivocation(evidence) => {
                     out.push(NodeAction::Event(NodeEvent::EquivocationDetected {
@@ -755,6 +772,7 @@ impl RelayNode {
         hash: Hash,
         number: BlockNumber,
         justification: Justification,
+        now_ms: u64,
         out: &mut Vec<NodeAction>,
     ) {
         if number <= self.finalized.1 {
@@ -772,6 +790,7 @@ impl RelayNode {
         out.push(NodeAction::Flush);
         self.justifications.insert(number, justification);
         out.push(NodeAction::Event(NodeEvent::Finalized { hash, number }));
+        self.sync_set_change(now_ms, out);
     }
 
     fn switch_voter(

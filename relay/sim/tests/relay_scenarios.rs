@@ -338,3 +338,26 @@ fn bad_blocks_are_rejected_with_a_reason_and_the_sender_reported() {
         net
     });
 }
+
+/// Sessions of 10 slots: finality hands over to each new voter set (also when two forks each
+/// start the session with their own block) and keeps up with the chain.
+#[test]
+fn finality_hands_over_at_every_session_change() {
+    over_seeds("session changes", |seed| {
+        atoll_primitives::crypto::verification_cache::enable(1 << 20);
+        let mut config = RelayNetConfig::new(10, seed);
+        config.session_length = 10;
+        let mut net = RelayNet::new(&config);
+        net.run_slots(60);
+        for id in net.up() {
+            let node = net.sim().node(id).unwrap().node();
+            assert!(
+                node.voter_set_id().0 >= 4,
+                "seed {seed}: {id} still in set {}",
+                node.voter_set_id()
+            );
+        }
+        assert!(min_finalized(&net).0 >= 52, "seed {seed}: finalized {}", min_finalized(&net));
+        net
+    });
+}
