@@ -38,13 +38,15 @@ pub fn claim_slot(
     if *listed != pair.public() {
         return None;
     }
-    let vrf = pair.vrf_sign(SLOT_VRF_CONTEXT, &epoch.vrf_input(slot));
-    // Step 2b.
-    let primary = is_primary(&vrf.randomness, epoch.primary_threshold);
+    let input = epoch.vrf_input(slot);
+    // Step 2b: the VRF value alone decides; the proof is made only for a claim.
+    let primary =
+        is_primary(&pair.vrf_randomness(SLOT_VRF_CONTEXT, &input), epoch.primary_threshold);
     // Step 2c / 2d.
     if !primary && epoch.secondary_author(slot) != Some(me) {
         return None;
     }
+    let vrf = pair.vrf_sign(SLOT_VRF_CONTEXT, &input);
     Some(PreDigest { slot, author: me, primary, vrf_output: vrf.output, vrf_proof: vrf.proof })
 }
 

@@ -783,10 +783,20 @@ impl RelayNode {
             return;
         }
         self.finalized = (hash, number);
-        out.push(NodeAction::Persist(vec![
+        let mut writes = vec![
             (FINALIZED_KEY.to_vec(), Some((hash, number).encode())),
             (justification_key(number), Some(justification.encode())),
-        ]));
+        ];
+        // Keep the justifications of set-change blocks (a node catching up across a set change
+        // needs them) and the latest one; drop the previous latest otherwise.
+        let previous = self.justifications.iter().next_back().map(|(n, j)| (*n, j.target_hash));
+        if let Some((n, target)) = previous {
+            if !self.set_change_blocks.contains(&target) {
+                self.justifications.remove(&n);
+                writes.push((justification_key(n), None));
+            }
+        }
+        out.push(NodeAction::Persist(writes));
         out.push(NodeAction::Flush);
         self.justifications.insert(number, justification);
         out.push(NodeAction::Event(NodeEvent::Finalized { hash, number }));

@@ -124,6 +124,14 @@ impl Pair {
         }
     }
 
+    /// The VRF's 32 random bytes on (`context`, `input`) without the proof: what
+    /// [`Pair::vrf_sign`] yields as `randomness`, at a fraction of the cost (no DLEQ proof), for
+    /// deciding whether a proof is worth making.
+    pub fn vrf_randomness(&self, context: &[u8], input: &[u8]) -> [u8; 32] {
+        let inout = self.keypair.vrf_create_hash(signing_context(context).bytes(input));
+        inout.make_bytes::<[u8; 32]>(VRF_RANDOMNESS_LABEL)
+    }
+
     /// Signs an extrinsic payload under [`crate::host_abi::EXTRINSIC_SIGNING_CONTEXT`].
     pub fn sign_extrinsic(&self, payload: &[u8]) -> Sr25519Signature {
         self.sign(crate::host_abi::EXTRINSIC_SIGNING_CONTEXT, payload)
@@ -159,12 +167,12 @@ pub fn vrf_verify(
     output: &[u8; 32],
     proof: &[u8; 64],
 ) -> Option<[u8; 32]> {
-    let key = verification_cache::key(&[b"vrf", context, input, output, proof, &public.0]);
-    if let Some(hit) = verification_cache::lookup(&key) {
+    let parts: [&[u8]; 5] = [b"vrf", context, input, output, &public.0];
+    if let Some(hit) = verification_cache::lookup(proof, &parts) {
         return hit;
     }
     let result = vrf_verify_uncached(public, context, input, output, proof);
-    verification_cache::store(key, result);
+    verification_cache::store(*proof, &parts, result);
     result
 }
 
@@ -185,12 +193,12 @@ fn vrf_verify_uncached(
 
 /// Verifies one signature (through the [`verification_cache`] when it is enabled).
 pub fn verify(context: &[u8], msg: &[u8], sig: &Sr25519Signature, public: &Sr25519Public) -> bool {
-    let key = verification_cache::key(&[b"sig", context, msg, &sig.0, &public.0]);
-    if let Some(hit) = verification_cache::lookup(&key) {
+    let parts: [&[u8]; 4] = [b"sig", context, msg, &public.0];
+    if let Some(hit) = verification_cache::lookup(&sig.0, &parts) {
         return hit.is_some();
     }
     let valid = verify_uncached(context, msg, sig, public);
-    verification_cache::store(key, valid.then_some([0u8; 32]));
+    verification_cache::store(sig.0, &parts, valid.then_some([0u8; 32]));
     valid
 }
 
@@ -216,9 +224,16 @@ pub mod verification_cache {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Mutex;
 
+    /// A remembered result: every input besides the 64-byte signature or proof (the map key),
+    /// compared in full on a hit, and the result.
+    struct Entry {
+        rest: Vec<u8>,
+        result: Option<[u8; 32]>,
+    }
+
     struct Cache {
-        results: HashMap<[u8; 32], Option<[u8; 32]>>,
-        order: VecDeque<[u8; 32]>,
+        results: HashMap<[u8; 64], Entry>,
+        order: VecDeque<[u8; 64]>,
         capacity: usize,
     }
 
@@ -240,30 +255,34 @@ pub mod verification_cache {
         }
     }
 
-    pub(super) fn key(parts: &[&[u8]]) -> [u8; 32] {
-        let mut input = Vec::new();
+    fn rest(parts: &[&[u8]]) -> Vec<u8> {
+        let mut out = Vec::new();
         for p in parts {
-            input.extend_from_slice(&(p.len() as u64).to_le_bytes());
-            input.extend_from_slice(p);
+            out.extend_from_slice(&(p.len() as u64).to_le_bytes());
+            out.extend_from_slice(p);
         }
-        crate::hashing::blake2_256(&input)
+        out
     }
 
-    /// `Some(result)` if the memo knows `key`: `Some(Some(output))` valid, `Some(None)` invalid.
-    pub(super) fn lookup(key: &[u8; 32]) -> Option<Option<[u8; 32]>> {
+    /// `Some(result)` if the memo knows exactly these inputs: `Some(Some(output))` valid,
+    /// `Some(None)` invalid.
+    pub(super) fn lookup(key: &[u8; 64], parts: &[&[u8]]) -> Option<Option<[u8; 32]>> {
         if !ENABLED.load(Ordering::Acquire) {
             return None;
         }
-        CACHE.lock().ok()?.as_ref()?.results.get(key).copied()
+        let guard = CACHE.lock().ok()?;
+        let entry = guard.as_ref()?.results.get(key)?;
+        (entry.rest == rest(parts)).then_some(entry.result)
     }
 
-    pub(super) fn store(key: [u8; 32], result: Option<[u8; 32]>) {
+    pub(super) fn store(key: [u8; 64], parts: &[&[u8]], result: Option<[u8; 32]>) {
         if !ENABLED.load(Ordering::Acquire) {
             return;
         }
         let Ok(mut guard) = CACHE.lock() else { return };
         let Some(cache) = guard.as_mut() else { return };
-        if cache.results.insert(key, result).is_none() {
+        let entry = Entry { rest: rest(parts), result };
+        if cache.results.insert(key, entry).is_none() {
             cache.order.push_back(key);
             while cache.order.len() > cache.capacity {
                 if let Some(old) = cache.order.pop_front() {
@@ -322,6 +341,7 @@ mod tests {
         assert_eq!(vrf_verify(&alice.public(), b"ctx", b"slot 8", &a.output, &a.proof), None);
         let bob = Pair::dev("Bob");
         assert_eq!(vrf_verify(&bob.public(), b"ctx", b"slot 7", &a.output, &a.proof), None);
+        assert_eq!(alice.vrf_randomness(b"ctx", b"slot 7"), a.randomness, "cheap path agrees");
         let other = alice.vrf_sign(b"ctx", b"slot 8");
         assert_ne!(other.randomness, a.randomness);
     }
