@@ -255,6 +255,20 @@ pub mod verification_cache {
         }
     }
 
+    /// Whether `stored` is exactly [`rest`] of `parts`, compared without allocating.
+    fn same_rest(stored: &[u8], parts: &[&[u8]]) -> bool {
+        let mut at = 0usize;
+        for p in parts {
+            let len = (p.len() as u64).to_le_bytes();
+            let end = at + 8 + p.len();
+            if stored.len() < end || stored[at..at + 8] != len || stored[at + 8..end] != **p {
+                return false;
+            }
+            at = end;
+        }
+        at == stored.len()
+    }
+
     fn rest(parts: &[&[u8]]) -> Vec<u8> {
         let mut out = Vec::new();
         for p in parts {
@@ -272,7 +286,7 @@ pub mod verification_cache {
         }
         let guard = CACHE.lock().ok()?;
         let entry = guard.as_ref()?.results.get(key)?;
-        (entry.rest == rest(parts)).then_some(entry.result)
+        same_rest(&entry.rest, parts).then_some(entry.result)
     }
 
     pub(super) fn store(key: [u8; 64], parts: &[&[u8]], result: Option<[u8; 32]>) {
