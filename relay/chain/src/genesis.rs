@@ -91,27 +91,8 @@ impl Genesis {
             if !seen.insert(para.id) {
                 return Err(GenesisError::DuplicatePara(para.id));
             }
-            let (id, max_head, max_code) =
-                (para.id, self.config.max_head_data_size, self.config.max_code_size);
-            if para.head.0.len() > max_head as usize {
-                let size = para.head.0.len() as u64;
-                return Err(GenesisError::BadPara(DispatchError::HeadTooLarge {
-                    id,
-                    size,
-                    max: max_head,
-                }));
-            }
-            if para.code.0.is_empty() {
-                return Err(GenesisError::BadPara(DispatchError::EmptyCode { id }));
-            }
-            if para.code.0.len() > max_code as usize {
-                let size = para.code.0.len() as u64;
-                return Err(GenesisError::BadPara(DispatchError::CodeTooLarge {
-                    id,
-                    size,
-                    max: max_code,
-                }));
-            }
+            crate::paras::check_sizes(&self.config, para.id, Some(&para.head), &para.code)
+                .map_err(GenesisError::BadPara)?;
         }
         let mut amounts =
             self.validators.iter().map(|(_, s)| *s).chain(self.balances.iter().map(|(_, b)| *b));

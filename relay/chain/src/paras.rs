@@ -72,7 +72,8 @@ pub struct RetainedCode {
     pub prune_at: BlockNumber,
 }
 
-fn check_sizes(
+/// The size rules a para's head and code must meet (registration, upgrades and genesis).
+pub(crate) fn check_sizes(
     config: &HostConfiguration,
     id: ParaId,
     head: Option<&HeadData>,
