@@ -85,12 +85,11 @@ pub struct RelayNode {
     wakes: BTreeSet<u64>,
 }
 
+/// The voter set of the session at `header`, and our place in it if `key` is a member.
 fn voter_for(
-    config: &NodeConfig,
     db: &StateDb,
     header: &RelayHeader,
     key: Option<&Pair>,
-    now_ms: u64,
 ) -> Result<(VoterSet, Option<LocalVoter>), NodeError> {
     let set_id = atoll_relay_chain::session_index(db, &header.state_root)?;
     let validators = atoll_relay_chain::validators(db, &header.state_root)?;
@@ -98,7 +97,6 @@ fn voter_for(
     let local = key.and_then(|pair| {
         set.index_of(&pair.public()).map(|index| LocalVoter { index, pair: pair.clone() })
     });
-    let _ = (config, now_ms);
     Ok((set, local))
 }
 
@@ -113,7 +111,7 @@ impl RelayNode {
     ) -> Result<RelayNode, NodeError> {
         let slot_duration_ms =
             atoll_relay_chain::config(&db, &genesis.state_root)?.slot_duration_ms;
-        let (set, local) = voter_for(&config, &db, &genesis, key.as_ref(), now_ms)?;
+        let (set, local) = voter_for(&db, &genesis, key.as_ref())?;
         let hash = genesis.hash();
         let base = (hash, genesis.number);
         let voter = FinalityVoter::new(config.finality, set, local, base, now_ms)?;
@@ -177,7 +175,7 @@ impl RelayNode {
         node.key = key;
         let base = match restored.finalized {
             Some(f) if node.headers.contains_key(&f.0) => f,
-            _ => (node.tree.finalized().0, node.tree.finalized().1),
+            _ => node.tree.finalized(),
         };
         if base.1 > node.finalized.1 {
             node.tree
@@ -187,7 +185,7 @@ impl RelayNode {
         }
         let header =
             node.headers.get(&base.0).cloned().ok_or(NodeError::Invariant("base header known"))?;
-        let (set, local) = voter_for(&config, &node.db, &header, node.key.as_ref(), now_ms)?;
+        let (set, local) = voter_for(&node.db, &header, node.key.as_ref())?;
         node.voter = match restored.voter {
             Some(snapshot) if snapshot.set_id == set.set_id() => {
                 FinalityVoter::restore(config.finality, set, local, snapshot, now_ms)?
@@ -263,7 +261,7 @@ impl RelayNode {
         let slot = slot_at(now_ms, self.slot_duration_ms);
         if slot > self.last_slot {
             self.last_slot = slot;
-            if let Some(block) = self.author_block(slot, Vec::new(), now_ms) {
+            if let Some(block) = self.author_block(slot, Vec::new()) {
                 self.import_own(block, now_ms, &mut out);
             }
         }
@@ -306,14 +304,9 @@ impl RelayNode {
     /// Rule 2: builds and seals a block for `slot` on the best viable leaf if this node can
     /// claim the slot, with the held evidence and `extra` extrinsics. Does not import or send
     /// it (see [`RelayNode::import_own`]); byzantine stand-ins call it to make a second block.
-    pub fn author_block(
-        &mut self,
-        slot: Slot,
-        extra: Vec<RelayExtrinsic>,
-        now_ms: u64,
-    ) -> Option<RelayBlock> {
+    pub fn author_block(&mut self, slot: Slot, extra: Vec<RelayExtrinsic>) -> Option<RelayBlock> {
         let parent = self.best.0;
-        self.author_block_on(parent, slot, extra, now_ms)
+        self.author_block_on(parent, slot, extra)
     }
 
     /// [`RelayNode::author_block`] on a given parent.
@@ -322,7 +315,6 @@ impl RelayNode {
         parent: Hash,
         slot: Slot,
         extra: Vec<RelayExtrinsic>,
-        now_ms: u64,
     ) -> Option<RelayBlock> {
         let pair = self.key.clone()?;
         let parent = self.headers.get(&parent)?.clone();
@@ -344,7 +336,6 @@ impl RelayNode {
         };
         self.evidence.retain(|e| !refused.iter().any(|(r, _)| r == e));
         seal(&mut block.header, &pair);
-        let _ = now_ms;
         Some(block)
     }
 
@@ -547,7 +538,7 @@ impl RelayNode {
         let mut first = None;
         while let Some((from, block)) = queue.pop() {
             let hash = block.hash();
-            let result = self.import_one(block, from, now_ms, out);
+            let result = self.import_one(hash, block, from, now_ms, out);
             if first.is_none() {
                 first = Some(result.clone());
             }
@@ -584,12 +575,12 @@ impl RelayNode {
 
     fn import_one(
         &mut self,
+        hash: Hash,
         block: RelayBlock,
         from: Option<PeerId>,
         now_ms: u64,
         out: &mut Vec<NodeAction>,
     ) -> Result<(), String> {
-        let hash = block.hash();
         if self.headers.contains_key(&hash) {
             return Ok(());
         }

@@ -41,18 +41,17 @@ pub fn decode_bounded<T: Decode>(
     }
     let mut input = bytes;
     let value = T::decode_with_depth_limit(MAX_DECODE_DEPTH, &mut input)
-        .map_err(|e| DecodeError::Malformed { what, reason: codec_reason(&e) })?;
+        .map_err(|_| DecodeError::Malformed { what, reason: INVALID_ENCODING })?;
     if !input.is_empty() {
         return Err(DecodeError::Malformed { what, reason: "trailing bytes after the value" });
     }
     Ok(value)
 }
 
-fn codec_reason(_e: &parity_scale_codec::Error) -> &'static str {
-    // Without `std` the codec error carries only a static description, and with it a chain of
-    // them; callers need a stable, allocation-free reason.
-    "invalid SCALE encoding"
-}
+/// The reason given for any codec failure: without `std` the codec's error carries only a
+/// static description (and with it a chain of them); callers need one stable, allocation-free
+/// reason.
+const INVALID_ENCODING: &str = "invalid SCALE encoding";
 
 #[cfg(test)]
 mod tests {

@@ -167,13 +167,9 @@ pub fn vrf_verify(
     output: &[u8; 32],
     proof: &[u8; 64],
 ) -> Option<[u8; 32]> {
-    let parts: [&[u8]; 5] = [b"vrf", context, input, output, &public.0];
-    if let Some(hit) = verification_cache::lookup(proof, &parts) {
-        return hit;
-    }
-    let result = vrf_verify_uncached(public, context, input, output, proof);
-    verification_cache::store(*proof, &parts, result);
-    result
+    verification_cache::memoized(proof, &[b"vrf", context, input, output, &public.0], || {
+        vrf_verify_uncached(public, context, input, output, proof)
+    })
 }
 
 fn vrf_verify_uncached(
@@ -193,13 +189,10 @@ fn vrf_verify_uncached(
 
 /// Verifies one signature (through the [`verification_cache`] when it is enabled).
 pub fn verify(context: &[u8], msg: &[u8], sig: &Sr25519Signature, public: &Sr25519Public) -> bool {
-    let parts: [&[u8]; 4] = [b"sig", context, msg, &public.0];
-    if let Some(hit) = verification_cache::lookup(&sig.0, &parts) {
-        return hit.is_some();
-    }
-    let valid = verify_uncached(context, msg, sig, public);
-    verification_cache::store(sig.0, &parts, valid.then_some([0u8; 32]));
-    valid
+    verification_cache::memoized(&sig.0, &[b"sig", context, msg, &public.0], || {
+        verify_uncached(context, msg, sig, public).then_some([0u8; 32])
+    })
+    .is_some()
 }
 
 fn verify_uncached(
@@ -278,9 +271,24 @@ pub mod verification_cache {
         out
     }
 
+    /// `compute()`'s result for the inputs (`key`: the 64-byte signature or proof; `parts`:
+    /// everything else), remembered when the memo is on.
+    pub(super) fn memoized(
+        key: &[u8; 64],
+        parts: &[&[u8]],
+        compute: impl FnOnce() -> Option<[u8; 32]>,
+    ) -> Option<[u8; 32]> {
+        if let Some(hit) = lookup(key, parts) {
+            return hit;
+        }
+        let result = compute();
+        store(*key, parts, result);
+        result
+    }
+
     /// `Some(result)` if the memo knows exactly these inputs: `Some(Some(output))` valid,
     /// `Some(None)` invalid.
-    pub(super) fn lookup(key: &[u8; 64], parts: &[&[u8]]) -> Option<Option<[u8; 32]>> {
+    fn lookup(key: &[u8; 64], parts: &[&[u8]]) -> Option<Option<[u8; 32]>> {
         if !ENABLED.load(Ordering::Acquire) {
             return None;
         }
@@ -289,7 +297,7 @@ pub mod verification_cache {
         same_rest(&entry.rest, parts).then_some(entry.result)
     }
 
-    pub(super) fn store(key: [u8; 64], parts: &[&[u8]], result: Option<[u8; 32]>) {
+    fn store(key: [u8; 64], parts: &[&[u8]], result: Option<[u8; 32]>) {
         if !ENABLED.load(Ordering::Acquire) {
             return;
         }

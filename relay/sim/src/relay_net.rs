@@ -54,7 +54,7 @@ pub struct RelayNet {
     node_config: NodeConfig,
     slot_ms: u64,
     archive: Vec<(NodeId, Reported)>,
-    samples: BTreeMap<NodeId, Vec<(u64, BlockNumber)>>,
+    last_finalized: BTreeMap<NodeId, BlockNumber>,
     violations: Vec<String>,
 }
 
@@ -87,20 +87,7 @@ impl RelayNet {
         let keys: Vec<Pair> = (0..config.validators).map(validator_pair).collect();
         let nodes = keys
             .iter()
-            .map(|key| {
-                let node = atoll_node_core::RelayNode::new(
-                    node_config,
-                    header.clone(),
-                    genesis_db.clone(),
-                    Some(key.clone()),
-                    0,
-                );
-                match node {
-                    Ok(n) => RelaySimNode::new(n, header.clone(), Behaviour::Honest),
-                    #[allow(clippy::panic)]
-                    Err(e) => panic!("a node over a valid genesis must start: {e}"),
-                }
-            })
+            .map(|key| fresh_node(node_config, &header, &genesis_db, Some(key.clone()), 0))
             .collect();
         let sim = Simulation::new(
             SimConfig { seed: config.seed, link: config.link, log_tail: 32 },
@@ -114,7 +101,7 @@ impl RelayNet {
             node_config,
             slot_ms: config.slot_ms,
             archive: Vec::new(),
-            samples: BTreeMap::new(),
+            last_finalized: BTreeMap::new(),
             violations: Vec::new(),
         }
     }
@@ -160,19 +147,16 @@ impl RelayNet {
     }
 
     fn sample(&mut self) {
-        let now = self.sim.now_ms();
         let ids: Vec<NodeId> = self.sim.ids().collect();
         for id in ids {
             if let Some(n) = self.sim.node(id) {
                 let f = n.node().finalized().1;
-                let samples = self.samples.entry(id).or_default();
-                if let Some((_, last)) = samples.last() {
-                    if f < *last {
+                if let Some(last) = self.last_finalized.insert(id, f) {
+                    if f < last {
                         self.violations
                             .push(format!("{id}: finalized height went back from {last} to {f}"));
                     }
                 }
-                samples.push((now, f));
             }
         }
     }
@@ -192,25 +176,20 @@ impl RelayNet {
         let (config, genesis, db) =
             (self.node_config, self.genesis.clone(), self.genesis_db.clone());
         let mut failure = None;
-        let fallback_genesis = genesis.clone();
         self.sim.restart(id, |store| {
-            match RelaySimNode::restore(config, genesis, db.clone(), key.clone(), store, now) {
+            match RelaySimNode::restore(
+                config,
+                genesis.clone(),
+                db.clone(),
+                key.clone(),
+                store,
+                now,
+            ) {
                 Ok(n) => n,
                 Err(e) => {
-                    failure = Some(e.to_string());
                     // Keep the simulation going with a fresh node; the violation is recorded.
-                    let node = atoll_node_core::RelayNode::new(
-                        config,
-                        fallback_genesis.clone(),
-                        db,
-                        key,
-                        now,
-                    );
-                    match node {
-                        Ok(node) => RelaySimNode::new(node, fallback_genesis, Behaviour::Honest),
-                        #[allow(clippy::panic)]
-                        Err(e) => panic!("a fresh node over a valid genesis must start: {e}"),
-                    }
+                    failure = Some(e.to_string());
+                    fresh_node(config, &genesis, &db, key, now)
                 }
             }
         });
@@ -330,6 +309,23 @@ impl RelayNet {
     /// The event log hash (the same seed must give the same hash).
     pub fn log_hash(&self) -> Hash {
         self.sim.log().hash()
+    }
+}
+
+/// A node over the genesis state, as it starts (or restarts with an empty store).
+fn fresh_node(
+    config: NodeConfig,
+    genesis: &RelayHeader,
+    genesis_db: &StateDb,
+    key: Option<Pair>,
+    now_ms: u64,
+) -> RelaySimNode {
+    match atoll_node_core::RelayNode::new(config, genesis.clone(), genesis_db.clone(), key, now_ms)
+    {
+        Ok(n) => RelaySimNode::new(n, genesis.clone(), Behaviour::Honest),
+        // Scenario set-up over a fixed, valid genesis: failing is a bug in the test network.
+        #[allow(clippy::panic)]
+        Err(e) => panic!("a node over a valid genesis must start: {e}"),
     }
 }
 

@@ -124,10 +124,9 @@ impl RelaySimNode {
         match (self.behaviour, &msg) {
             (Behaviour::Silent, _) => {}
             (Behaviour::EquivocatingAuthor, NetworkMessage::Block(block)) if to.is_none() => {
-                let now = ctx.now_ms();
-                let twin = self.twin_block(block, now);
+                let twin = self.twin_block(block);
                 let me = ctx.me();
-                let n = self.node_count_hint(ctx);
+                let n = self.validator_count();
                 for peer in (0..n).map(NodeId).filter(|p| *p != me) {
                     let m = match (&twin, peer.0 % 2) {
                         (Some(t), 1) => NetworkMessage::Block(t.clone()),
@@ -150,7 +149,8 @@ impl RelaySimNode {
         }
     }
 
-    fn node_count_hint(&self, _ctx: &Ctx<'_, NetworkMessage>) -> u32 {
+    /// The number of validators, which is the number of simulated nodes in a [`crate::relay_net::RelayNet`].
+    fn validator_count(&self) -> u32 {
         self.node
             .header(&self.node.best().0)
             .and_then(|h| atoll_relay_chain::validators(self.node.db(), &h.state_root).ok())
@@ -163,7 +163,6 @@ impl RelaySimNode {
     fn twin_block(
         &mut self,
         block: &atoll_relay_chain::RelayBlock,
-        now_ms: u64,
     ) -> Option<atoll_relay_chain::RelayBlock> {
         let pair = self.node.key()?.clone();
         let parent = self.node.header(&block.header.parent_hash)?.clone();
@@ -177,7 +176,7 @@ impl RelaySimNode {
             RelayCall::Transfer { dest: pair.public(), amount: 1 },
         );
         let slot = block.header.pre_digest.slot;
-        self.node.author_block_on(parent.hash(), slot, vec![RelayExtrinsic::Signed(tx)], now_ms)
+        self.node.author_block_on(parent.hash(), slot, vec![RelayExtrinsic::Signed(tx)])
     }
 
     /// The equivocating voter's second vote: same set, round and stage, for the target's

@@ -141,7 +141,6 @@ pub fn try_build_current_package() -> Result<(), BuildError> {
         .arg(workspace.join("Cargo.toml"))
         .args(["-p", &package, "--lib", "--crate-type", "cdylib", "--target", WASM_TARGET])
         .args(["--profile", PROFILE, "--no-default-features", "--quiet"])
-        .env("CARGO_TARGET_DIR", &nested_target)
         .env(NESTED_ENV, "1");
     for (key, _) in env::vars_os() {
         let Some(key) = key.to_str() else { continue };
@@ -160,6 +159,7 @@ pub fn try_build_current_package() -> Result<(), BuildError> {
             cmd.env_remove(key);
         }
     }
+    // Rule 3: its own target directory (set after the loop, which drops the outer one).
     cmd.env("CARGO_TARGET_DIR", &nested_target);
     let command_line = format!("{cmd:?}");
     let started = Instant::now();
