@@ -23,6 +23,8 @@
 //!   with the hash of the commitments).
 //! - [`relay`]: relay block headers with their slot/VRF pre-digest and seal, finality votes and
 //!   justifications, equivocation evidence.
+//! - [`parachain`]: backing statements, availability bitfields and chunks, approval
+//!   assignments and votes, dispute statements, and the relay block's para inherent.
 //! - [`limits`]: the protocol's size limits and timeouts from DESIGN.md, as constants.
 //! - [`bounded`]: decoding untrusted bytes with a size limit and no trailing bytes.
 //! - [`host_abi`]: the contract between a Wasm runtime and its host: export names, import names,
@@ -43,6 +45,7 @@ pub mod host_abi;
 pub mod ids;
 pub mod keys;
 pub mod limits;
+pub mod parachain;
 pub mod relay;
 #[cfg(feature = "std")]
 pub mod ss58;
