@@ -66,4 +66,28 @@ pub enum CollatorError {
         /// The limit.
         max: usize,
     },
+    /// The relay chain's head of the para is not a block this collator knows.
+    #[error("para {para}: unknown parent head {head_hash} (not built or imported here)")]
+    UnknownParentHead {
+        /// The para.
+        para: ParaId,
+        /// Hash of the head data.
+        head_hash: Hash,
+    },
+    /// The validation data this collator computed differs from the relay chain's.
+    #[error("para {para}: validation data differs from the relay chain's at relay parent #{relay_parent_number}")]
+    ValidationDataMismatch {
+        /// The para.
+        para: ParaId,
+        /// The relay parent's number.
+        relay_parent_number: BlockNumber,
+    },
+    /// Erasure coding of the collation failed.
+    #[error("para {para}: erasure coding: {reason}")]
+    Erasure {
+        /// The para.
+        para: ParaId,
+        /// Why.
+        reason: String,
+    },
 }

@@ -14,6 +14,9 @@
 //!   touched, which becomes the PoV's storage proof.
 //! - [`ParaNode`]: the para's state and head; [`ParaNode::build_block`] produces a
 //!   [`Collation`].
+//! - [`CollationGenerator`]: the collator protocol: follows relay blocks
+//!   ([`RelayParentView`]), builds on the para's recorded head and addresses the collation to
+//!   the assigned backing group (its own rules, in its module docs).
 //! - [`demo`]: the local demo behind `atoll-collator demo` (blocks of transfers, each PoV
 //!   validated by `atoll-pvf`).
 //!
@@ -30,12 +33,15 @@
 //!
 //! The state is restored whatever happens in steps 2–4.
 
+mod collation;
 pub mod demo;
 mod error;
 mod node;
 mod pool;
 mod storage_host;
 
+pub use atoll_parachain_host::view::RelayParentView;
+pub use collation::{CollationGenerator, CollatorBehaviour, ReadyCollation};
 pub use error::CollatorError;
 pub use node::{Collation, CollatorConfig, ParaNode};
 pub use pool::{PoolError, TransactionPool};

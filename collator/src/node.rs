@@ -90,6 +90,7 @@ pub struct ParaNode {
     db: SharedStateDb,
     head: Header,
     pool: TransactionPool,
+    known_roots: std::collections::BTreeSet<Hash>,
 }
 
 impl ParaNode {
@@ -129,7 +130,8 @@ impl ParaNode {
             });
         }
         let pool = TransactionPool::new(config.pool_capacity);
-        Ok(ParaNode { config, pvf, code, db, head: header, pool })
+        let known_roots = std::iter::once(header.state_root).collect();
+        Ok(ParaNode { config, pvf, code, db, head: header, pool, known_roots })
     }
 
     fn instantiate(
@@ -198,6 +200,28 @@ impl ParaNode {
         }
     }
 
+    /// Builds a block on `parent_head` (the para's head as the relay chain records it at the
+    /// relay parent), which must be a block this node built or started from: a candidate that
+    /// never got included leaves its head behind, and the next block builds on the recorded one.
+    pub fn build_block_on(
+        &mut self,
+        parent_head: &HeadData,
+        relay_parent_number: BlockNumber,
+        relay_parent_storage_root: Hash,
+    ) -> Result<Collation, CollatorError> {
+        let para = self.config.para_id;
+        let header = Header::decode(&mut &parent_head.0[..])
+            .ok()
+            .filter(|h| self.known_roots.contains(&h.state_root))
+            .ok_or(CollatorError::UnknownParentHead { para, head_hash: parent_head.hash() })?;
+        let previous = std::mem::replace(&mut self.head, header);
+        let built = self.build_block(relay_parent_number, relay_parent_storage_root);
+        if built.is_err() {
+            self.head = previous;
+        }
+        built
+    }
+
     /// Builds a block on the current head against a relay parent (steps 1–6).
     pub fn build_block(
         &mut self,
@@ -263,6 +287,7 @@ impl ParaNode {
             });
         }
         self.head = outcome.header;
+        self.known_roots.insert(self.head.state_root);
         let persisted_validation_data = PersistedValidationData {
             parent_head,
             relay_parent_number,

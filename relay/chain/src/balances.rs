@@ -165,9 +165,8 @@ pub(crate) fn unreserve(
     )
 }
 
-/// Burns `fraction` of `who`'s bonded stake and returns the amount burnt. Prepared for the
-/// dispute pipeline (backers of an invalid candidate are slashed); nothing calls it yet.
-#[allow(dead_code, reason = "slashing arrives with the dispute pipeline")]
+/// Burns `fraction` of `who`'s bonded stake (the total issuance decreases by as much) and
+/// returns the amount burnt: the slash of a dispute's losers (rule 24).
 pub(crate) fn slash(
     ext: &mut dyn Externalities,
     who: &AccountId,

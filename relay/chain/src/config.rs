@@ -5,8 +5,12 @@ use atoll_primitives::limits;
 use atoll_runtime_sdk::{Externalities, StorageValue};
 use parity_scale_codec::{Decode, Encode};
 
+use crate::balances::Perbill;
 use crate::error::ChainError;
 use crate::state;
+
+/// The largest `max_relay_parent_age`: the chain keeps this many recent blocks at most.
+pub const MAX_RELAY_PARENT_AGE: u32 = 64;
 
 /// One unit of the relay chain's token: 10^12 planck (12 decimals, like Polkadot's test
 /// networks).
@@ -49,6 +53,31 @@ pub struct HostConfiguration {
     /// Deposit reserved from a para's manager while it is registered (default 100 units; test
     /// networks 10 units; may be 0).
     pub para_deposit: u128,
+    /// Blocks a candidate may stay pending availability before it is dropped and its core
+    /// freed (default 10; test networks 5; rule 21).
+    pub availability_timeout: u32,
+    /// How many of the most recent blocks may be a candidate's relay parent: 1 means only the
+    /// parent of the block that backs it (default 1; at most [`MAX_RELAY_PARENT_AGE`]; rules 18
+    /// and 22).
+    pub max_relay_parent_age: u32,
+    /// Tranche-0 VRF samples per validator in approval voting (default 6; test networks 2).
+    /// Read by the nodes' approval voting; the chain only stores it.
+    pub relay_vrf_modulo_samples: u32,
+    /// Delay tranches of approval voting (default 89; test networks 16). Stored for the nodes.
+    pub n_delay_tranches: u32,
+    /// Length of one approval delay tranche in milliseconds (default 500; test networks 250).
+    /// Stored for the nodes.
+    pub tranche_duration_ms: u64,
+    /// Sessions during which included candidates and disputes are remembered, so a late
+    /// dispute can still act on them (default 6; test networks 2; rules 18 and 24).
+    pub dispute_period: u32,
+    /// The part of its bonded stake a validator loses for backing a candidate that a dispute
+    /// concluded invalid (default 100 %; rule 24). In the chain spec: parts per billion.
+    pub slash_backers: Perbill,
+    /// The part of its bonded stake a validator loses for any other valid vote on a candidate
+    /// that a dispute concluded invalid (default 2 %; rule 24). In the chain spec: parts per
+    /// billion.
+    pub slash_approvers: Perbill,
 }
 
 impl Default for HostConfiguration {
@@ -69,13 +98,22 @@ impl Default for HostConfiguration {
             validation_upgrade_delay: 600,
             code_retention_period: 14_400,
             para_deposit: 100 * UNIT,
+            availability_timeout: 10,
+            max_relay_parent_age: 1,
+            relay_vrf_modulo_samples: 6,
+            n_delay_tranches: 89,
+            tranche_duration_ms: 500,
+            dispute_period: 6,
+            slash_backers: Perbill::ONE,
+            slash_approvers: Perbill(20_000_000),
         }
     }
 }
 
 impl HostConfiguration {
     /// DESIGN.md's test-network values: 1 s slots, 20-slot sessions, groups of 2 rotating every
-    /// 5 blocks, 2 needed approvals, upgrades after 5 blocks, code kept 100 blocks.
+    /// 5 blocks, 2 needed approvals, upgrades after 5 blocks, code kept 100 blocks, availability
+    /// timeout 5 blocks, 2 VRF samples, 16 tranches of 250 ms, disputes kept 2 sessions.
     pub fn test_network() -> Self {
         HostConfiguration {
             slot_duration_ms: 1_000,
@@ -86,15 +124,21 @@ impl HostConfiguration {
             validation_upgrade_delay: 5,
             code_retention_period: 100,
             para_deposit: 10 * UNIT,
+            availability_timeout: 5,
+            relay_vrf_modulo_samples: 2,
+            n_delay_tranches: 16,
+            tranche_duration_ms: 250,
+            dispute_period: 2,
             ..HostConfiguration::default()
         }
     }
 
     /// The consistency check every configuration passes before it is used (genesis) or queued
     /// (`SetConfig`): no zero where zero stops the chain, no size above the decoders' hard
-    /// limits, a probability in [0, 1], enough group members to back, upgrades delayed ≥ 2.
+    /// limits, a probability in [0, 1], enough group members to back, upgrades delayed ≥ 2,
+    /// slashes of at most 100 %.
     pub fn check(&self) -> Result<(), ConfigError> {
-        let nonzero: [(&'static str, u64); 11] = [
+        let nonzero: [(&'static str, u64); 17] = [
             ("slot_duration_ms", self.slot_duration_ms),
             ("session_length", self.session_length.into()),
             ("validators_per_group", self.validators_per_group.into()),
@@ -106,14 +150,23 @@ impl HostConfiguration {
             ("max_head_data_size", self.max_head_data_size.into()),
             ("max_pov_size", self.max_pov_size.into()),
             ("code_retention_period", self.code_retention_period.into()),
+            ("availability_timeout", self.availability_timeout.into()),
+            ("max_relay_parent_age", self.max_relay_parent_age.into()),
+            ("relay_vrf_modulo_samples", self.relay_vrf_modulo_samples.into()),
+            ("n_delay_tranches", self.n_delay_tranches.into()),
+            ("tranche_duration_ms", self.tranche_duration_ms),
+            ("dispute_period", self.dispute_period.into()),
         ];
         if let Some((field, _)) = nonzero.iter().find(|(_, v)| *v == 0) {
             return Err(ConfigError::Zero { field });
         }
-        let capped: [(&'static str, u32, u32); 3] = [
+        let capped: [(&'static str, u32, u32); 6] = [
             ("max_code_size", self.max_code_size, limits::MAX_CODE_SIZE),
             ("max_head_data_size", self.max_head_data_size, limits::MAX_HEAD_DATA_SIZE),
             ("max_pov_size", self.max_pov_size, limits::MAX_POV_SIZE),
+            ("max_relay_parent_age", self.max_relay_parent_age, MAX_RELAY_PARENT_AGE),
+            ("slash_backers", self.slash_backers.0, Perbill::ONE.0),
+            ("slash_approvers", self.slash_approvers.0, Perbill::ONE.0),
         ];
         if let Some((field, value, limit)) = capped.iter().find(|(_, v, max)| v > max) {
             return Err(ConfigError::AboveHardLimit { field, value: *value, limit: *limit });
@@ -246,8 +299,15 @@ mod tests {
         assert_eq!(cfg.check(), Err(ConfigError::BadPrimaryProbability { num: 5, den: 4 }));
         let cfg = HostConfiguration { minimum_backing_votes: 6, ..base.clone() };
         assert!(matches!(cfg.check(), Err(ConfigError::BackingVotesAboveGroupSize { .. })));
-        let cfg = HostConfiguration { validation_upgrade_delay: 1, ..base };
+        let cfg = HostConfiguration { validation_upgrade_delay: 1, ..base.clone() };
         assert_eq!(cfg.check(), Err(ConfigError::UpgradeDelayTooShort { delay: 1 }));
+        let cfg = HostConfiguration { max_relay_parent_age: 0, ..base.clone() };
+        assert_eq!(cfg.check(), Err(ConfigError::Zero { field: "max_relay_parent_age" }));
+        let cfg = HostConfiguration { slash_approvers: Perbill(Perbill::ONE.0 + 1), ..base };
+        assert!(matches!(
+            cfg.check(),
+            Err(ConfigError::AboveHardLimit { field: "slash_approvers", .. })
+        ));
     }
 
     #[test]

@@ -10,8 +10,10 @@ use crate::config::{self, ConfigError};
 use crate::error::ChainError;
 use crate::events::{self, DispatchError, Phase, RelayEvent};
 use crate::extrinsic::{AccountId, RelayCall};
+use crate::inclusion::{self, DropReason};
 use crate::paras;
 use crate::session;
+use crate::state;
 use crate::system;
 use crate::{balances, config::HostConfiguration};
 
@@ -92,12 +94,15 @@ pub(crate) fn dispatch(
         RelayCall::RegisterPara { id, genesis_head, code } => {
             let config = config::active(ext)?;
             paras::register(ext, &config, &caller, *id, genesis_head, code)?;
+            inclusion::reindex_cores(ext)?;
             RelayEvent::ParaRegistered { id: *id, manager: caller }
         }
         RelayCall::DeregisterPara { id } => {
             let config = config::active(ext)?;
             let is_sudo = system::is_sudo(ext, &caller)?;
+            inclusion::drop_pending(ext, ctx.phase, *id, DropReason::ParaDeregistered)?;
             paras::deregister(ext, &config, ctx.phase, ctx.now, &caller, is_sudo, *id)?;
+            inclusion::reindex_cores(ext)?;
             RelayEvent::ParaDeregistered { id: *id }
         }
         RelayCall::ScheduleCodeUpgrade { id, code } => {
@@ -126,6 +131,19 @@ pub(crate) fn dispatch(
             check_new_config(ext, new)?;
             config::PENDING.put(ext, new);
             RelayEvent::ConfigQueued
+        }
+        RelayCall::ForceSetHead { para, head } => {
+            ensure_sudo(ext, &caller)?;
+            if state::map_get(ext, &paras::INFO, para)?.is_none() {
+                return Err(DispatchError::UnknownPara { id: *para }.into());
+            }
+            let max = config::active(ext)?.max_head_data_size;
+            if head.0.len() > max as usize {
+                let size = head.0.len() as u64;
+                return Err(DispatchError::HeadTooLarge { id: *para, size, max }.into());
+            }
+            inclusion::force_head(ext, ctx.phase, *para, head)?;
+            RelayEvent::ParaHeadForced { id: *para, head_hash: head.hash() }
         }
     };
     events::deposit(ext, ctx.phase, event);

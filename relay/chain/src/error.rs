@@ -66,3 +66,20 @@ pub enum ChainError {
     #[error("invariant broken: {0}")]
     Invariant(&'static str),
 }
+
+/// Why an item of the para inherent (a dispute statement set, a bitfield, a backed candidate)
+/// was not applied: it is invalid (`E` says why; a block carrying it is invalid, an author
+/// drops it), or the state could not be read.
+#[derive(Debug)]
+pub(crate) enum ItemError<E> {
+    /// The item is invalid.
+    Invalid(E),
+    /// The state is missing or corrupt.
+    Internal(ChainError),
+}
+
+impl<E> From<ChainError> for ItemError<E> {
+    fn from(e: ChainError) -> Self {
+        ItemError::Internal(e)
+    }
+}

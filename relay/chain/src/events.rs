@@ -2,12 +2,16 @@
 //! state until the next block starts (rule 7), and [`DispatchError`], why a call failed.
 
 use atoll_primitives::relay::ValidatorId;
-use atoll_primitives::{BlockNumber, ParaId, SessionIndex, ValidationCodeHash};
+use atoll_primitives::{
+    BlockNumber, CandidateHash, CandidateReceipt, CoreIndex, GroupIndex, Hash, ParaId,
+    SessionIndex, ValidationCodeHash, ValidatorIndex,
+};
 use atoll_runtime_sdk::{Externalities, StorageValue};
 use parity_scale_codec::{Decode, Encode};
 
 use crate::error::ChainError;
 use crate::extrinsic::AccountId;
+use crate::inclusion::DropReason;
 use crate::offences::OffenceKind;
 use crate::state;
 
@@ -33,6 +37,10 @@ pub struct EventRecord {
 
 /// Something a block did.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a block has few events, and nodes match on the receipt of an included candidate"
+)]
 pub enum RelayEvent {
     /// A new session started (rule 5).
     NewSession {
@@ -115,6 +123,113 @@ pub enum RelayEvent {
         offender: ValidatorId,
         /// What it did.
         kind: OffenceKind,
+    },
+    /// A backed candidate now occupies its para's core, pending availability (rule 22).
+    CandidateBacked {
+        /// The candidate.
+        candidate_hash: CandidateHash,
+        /// Its para.
+        para_id: ParaId,
+        /// The core it occupies.
+        core: CoreIndex,
+        /// The group that backed it.
+        group: GroupIndex,
+    },
+    /// A candidate became available and was enacted: its head is the para's (rule 20).
+    CandidateIncluded {
+        /// The candidate.
+        candidate: CandidateReceipt,
+        /// Its para.
+        para_id: ParaId,
+        /// The core it occupied.
+        core: CoreIndex,
+        /// The group that backed it.
+        group: GroupIndex,
+        /// Hash of the para's new head.
+        head_hash: Hash,
+        /// Its upward messages (counted only until message passing exists).
+        upward_messages: u32,
+        /// Its horizontal messages (counted only until message passing exists).
+        horizontal_messages: u32,
+    },
+    /// A candidate stayed pending longer than `availability_timeout`; its core is free
+    /// (rule 21).
+    CandidateTimedOut {
+        /// The candidate.
+        candidate_hash: CandidateHash,
+        /// Its para.
+        para_id: ParaId,
+        /// The core it occupied.
+        core: CoreIndex,
+    },
+    /// A pending candidate was dropped for another reason than a timeout or a dispute: a
+    /// session change, its para frozen, deregistered or its head forced (rules 18, 24, 25).
+    CandidateDropped {
+        /// The candidate.
+        candidate_hash: CandidateHash,
+        /// Its para.
+        para_id: ParaId,
+        /// The core it occupied.
+        core: CoreIndex,
+        /// Why.
+        reason: DropReason,
+    },
+    /// A dispute concluded against a candidate pending availability here; its core is free
+    /// (rule 24).
+    CandidateDisputedInvalid {
+        /// The candidate.
+        candidate_hash: CandidateHash,
+        /// Its para.
+        para_id: ParaId,
+        /// The core it occupied.
+        core: CoreIndex,
+    },
+    /// The chain saw the first votes of a dispute (rule 23).
+    DisputeInitiated {
+        /// The disputed candidate.
+        candidate_hash: CandidateHash,
+        /// Its para.
+        para_id: ParaId,
+    },
+    /// A dispute reached a supermajority on one side (rule 24).
+    DisputeConcluded {
+        /// The disputed candidate.
+        candidate_hash: CandidateHash,
+        /// Its para.
+        para_id: ParaId,
+        /// Whether the candidate was found valid.
+        valid: bool,
+    },
+    /// A dispute concluded against a candidate this chain included: the para is frozen; nodes
+    /// revert the blocks from `backed_in` on if they are not finalized (rule 24).
+    DisputeConcludedAgainstIncluded {
+        /// The invalid candidate.
+        candidate_hash: CandidateHash,
+        /// Its para, now frozen.
+        para_id: ParaId,
+        /// The block that backed it.
+        backed_in: BlockNumber,
+        /// The block that included it.
+        included_in: BlockNumber,
+    },
+    /// A validator lost part of its bonded stake, burnt (rule 24).
+    Slashed {
+        /// The validator (its account).
+        validator: ValidatorId,
+        /// The amount burnt.
+        amount: u128,
+    },
+    /// A validator of the current session may not back any more this session (rule 24).
+    ValidatorDisabled {
+        /// Its index in the current session.
+        validator: ValidatorIndex,
+    },
+    /// Sudo set a para's head; the para is unfrozen and its core free (rule 25).
+    ParaHeadForced {
+        /// The para.
+        id: ParaId,
+        /// Hash of the new head.
+        head_hash: Hash,
     },
 }
 

@@ -1,8 +1,10 @@
 //! Executing a block (import) and building one (authoring) on one code path: block start
-//! (rules 3 to 7), each extrinsic (rules 8 to 14), block end (rule 15), state root (rule 16).
+//! (rules 3 to 7 and 18), the para inherent (rule 19), each extrinsic (rules 8 to 14), block
+//! end (rule 15), state root (rule 16).
 
 use atoll_primitives::crypto::{self, vrf_verify};
 use atoll_primitives::host_abi::EXTRINSIC_SIGNING_CONTEXT;
+use atoll_primitives::parachain::ParaInherentData;
 use atoll_primitives::relay::{PreDigest, RelayHeader, Slot, SLOT_VRF_CONTEXT};
 use atoll_primitives::{
     BlockNumber, Hash, SessionIndex, Sr25519Public, Sr25519Signature, ValidatorIndex,
@@ -14,10 +16,11 @@ use atoll_trie::StateDb;
 use crate::block::{extrinsics_root, RelayBlock};
 use crate::config;
 use crate::dispatch::{self, CallContext, CallError};
-use crate::error::ChainError;
+use crate::error::{ChainError, ItemError};
 use crate::events::{self, Phase, RelayEvent};
 use crate::extrinsic::{signing_payload, RelayExtrinsic, SignedTransaction};
 use crate::offences::{self, EvidenceError, OffenceError};
+use crate::para_inherent::{self, Mode, ParaInherentError};
 use crate::paras;
 use crate::session;
 use crate::state::{self, RelayExt};
@@ -120,6 +123,20 @@ pub enum BlockError {
         /// What is wrong with it.
         reason: OffenceError,
     },
+    /// Rule 19: the para inherent is not the first extrinsic, or there are two.
+    #[error("extrinsic {index}: a para inherent may only be the first extrinsic")]
+    MisplacedParaInherent {
+        /// The extrinsic's index in the body.
+        index: u32,
+    },
+    /// Rules 19 to 23: an item of the para inherent is invalid.
+    #[error("extrinsic {index}: invalid para inherent: {error}")]
+    ParaInherent {
+        /// The extrinsic's index in the body (0).
+        index: u32,
+        /// What is wrong with it.
+        error: ParaInherentError,
+    },
     /// Rule 16: the state root after the block is not the header's.
     #[error("state root {expected} in the header, {computed} computed")]
     StateRootMismatch {
@@ -167,6 +184,7 @@ impl From<atoll_trie::TrieError> for BlockError {
 /// What every extrinsic of a block sees.
 struct BlockContext {
     number: BlockNumber,
+    parent_hash: Hash,
     genesis_hash: Hash,
 }
 
@@ -191,7 +209,7 @@ fn begin_block(
     // Rule 7.
     events::reset(ext);
     // Rules 3 to 5.
-    session::on_block_start(ext, parent, pre_digest.slot)?;
+    let new_session = session::on_block_start(ext, parent, pre_digest.slot)?;
     // Rule 6.
     let epoch = session::current_epoch(ext)?;
     let author =
@@ -218,7 +236,26 @@ fn begin_block(
         system::GENESIS_HASH.put(ext, &parent.hash());
     }
     let genesis_hash = state::required(ext, &system::GENESIS_HASH)?;
-    Ok(BlockContext { number, genesis_hash })
+    // Rule 18.
+    para_inherent::on_block_start(ext, parent, number, new_session)?;
+    Ok(BlockContext { number, parent_hash: parent.hash(), genesis_hash })
+}
+
+/// Rule 19: the para inherent `data` (the body's first extrinsic; `None` for a block without
+/// one, which is processed as empty); returns what was applied.
+fn apply_para_inherent(
+    ext: &mut dyn Externalities,
+    ctx: &BlockContext,
+    data: Option<&ParaInherentData>,
+    mode: Mode,
+) -> Result<ParaInherentData, BlockError> {
+    let empty = ParaInherentData::default();
+    let phase = if data.is_some() { Phase::ApplyExtrinsic(0) } else { Phase::Initialization };
+    let data = data.unwrap_or(&empty);
+    para_inherent::enter(ext, ctx.parent_hash, ctx.number, phase, data, mode).map_err(|e| match e {
+        ItemError::Invalid(error) => BlockError::ParaInherent { index: 0, error },
+        ItemError::Internal(e) => BlockError::Chain(e),
+    })
 }
 
 /// Rule 15.
@@ -250,6 +287,8 @@ fn apply_extrinsic(
             offences::check_author_equivocation(ext, ev)
         }
         RelayExtrinsic::ReportVoteEquivocation(ev) => offences::check_vote_equivocation(ext, ev),
+        // Rule 19: the first extrinsic is applied before the others; any other is misplaced.
+        RelayExtrinsic::ParaInherent(_) => return Err(BlockError::MisplacedParaInherent { index }),
     };
     let offence = found.map_err(|e| evidence_error(index, e))?;
     offences::record(ext, phase, ctx.number, offence)?;
@@ -345,8 +384,14 @@ pub fn execute_block(
         let mut ext = RelayExt::new(db, parent.state_root);
         let started = begin_block(&mut ext, parent, &header.pre_digest);
         let ctx = checked(&ext, started.map_err(BlockError::from))?;
+        let inherent = match block.body.first() {
+            Some(RelayExtrinsic::ParaInherent(data)) => Some(data),
+            _ => None,
+        };
+        let entered = apply_para_inherent(&mut ext, &ctx, inherent, Mode::Import);
+        checked(&ext, entered)?;
         let all_signatures_valid = batch_verify(&block.body, ctx.genesis_hash);
-        for (index, xt) in block.body.iter().enumerate() {
+        for (index, xt) in block.body.iter().enumerate().skip(usize::from(inherent.is_some())) {
             let index = u32::try_from(index).map_err(|_| {
                 ChainError::Invariant("a bounded block has fewer than 2^32 extrinsics")
             })?;
@@ -372,8 +417,10 @@ pub type BuiltBlock = (RelayBlock, Vec<(RelayExtrinsic, BlockError)>);
 
 /// Authors a child of `parent` with `pre_digest` from `candidates`, on the same code path as
 /// [`execute_block`]: candidates that would make the block invalid are left out and returned
-/// with the reason; failed calls stay in (they are valid). Stores the new state; the header's
-/// seal is zero, for the author to fill in.
+/// with the reason; failed calls stay in (they are valid). The first para inherent among the
+/// candidates becomes the first extrinsic, without the items that would make it invalid
+/// (rule 19); a second one is refused. Stores the new state; the header's seal is zero, for
+/// the author to fill in.
 pub fn build_block(
     db: &mut StateDb,
     parent: &RelayHeader,
@@ -382,11 +429,29 @@ pub fn build_block(
 ) -> Result<BuiltBlock, ChainError> {
     let mut body = Vec::with_capacity(candidates.len());
     let mut refused = Vec::new();
+    let mut inherent = None;
+    let mut others = Vec::with_capacity(candidates.len());
+    for xt in candidates {
+        match xt {
+            RelayExtrinsic::ParaInherent(data) if inherent.is_none() => inherent = Some(data),
+            other => others.push(other),
+        }
+    }
     let (number, overlay) = {
         let mut ext = RelayExt::new(db, parent.state_root);
         let started = begin_block(&mut ext, parent, &pre_digest);
         let ctx = checked(&ext, started)?;
-        for xt in candidates {
+        let entered = apply_para_inherent(&mut ext, &ctx, inherent.as_ref(), Mode::Author);
+        ext.check()?;
+        match entered {
+            Ok(kept) if inherent.is_some() => body.push(RelayExtrinsic::ParaInherent(kept)),
+            Ok(_) => {}
+            Err(BlockError::Chain(e)) => return Err(e),
+            Err(_) => {
+                return Err(ChainError::Invariant("an author's inherent drops invalid items"))
+            }
+        }
+        for xt in others {
             let index = u32::try_from(body.len())
                 .map_err(|_| ChainError::Invariant("a block has fewer than 2^32 extrinsics"))?;
             // A refused candidate leaves no trace: it runs in a layer of its own.

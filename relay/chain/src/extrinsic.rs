@@ -1,8 +1,9 @@
-//! What a relay block carries: [`RelayExtrinsic`]s — signed transactions of [`RelayCall`]s and
-//! unsigned equivocation evidence.
+//! What a relay block carries: [`RelayExtrinsic`]s — signed transactions of [`RelayCall`]s,
+//! unsigned equivocation evidence and the para inherent.
 
 use atoll_primitives::crypto::{self, Pair};
 use atoll_primitives::host_abi::EXTRINSIC_SIGNING_CONTEXT;
+use atoll_primitives::parachain::ParaInherentData;
 use atoll_primitives::relay::{AuthorEquivocation, ValidatorId, VoteEquivocation};
 use atoll_primitives::{Hash, HeadData, ParaId, Sr25519Public, Sr25519Signature, ValidationCode};
 use parity_scale_codec::{Decode, Encode};
@@ -25,8 +26,10 @@ pub enum RelayExtrinsic {
     /// Evidence that a voter signed two votes for one round and stage (rule 14).
     #[codec(index = 2)]
     ReportVoteEquivocation(VoteEquivocation),
-    // Index 3 is reserved for `ParaInherent(ParaInherentData)` (bitfields, backed candidates,
-    // dispute votes), which the parachain-pipeline work adds; keep the indices stable.
+    /// The parachain host's data (rule 19): dispute statements, availability bitfields and
+    /// backed candidates. Unsigned, at most one per block, and only as its first extrinsic.
+    #[codec(index = 3)]
+    ParaInherent(ParaInherentData),
 }
 
 /// A call with its signer, nonce and signature.
@@ -123,4 +126,12 @@ pub enum RelayCall {
     /// Sudo: the configuration of the next session (rule 13).
     #[codec(index = 7)]
     SetConfig(HostConfiguration),
+    /// Sudo: sets a para's head, unfreezes it and frees its core (rule 25).
+    #[codec(index = 8)]
+    ForceSetHead {
+        /// The para.
+        para: ParaId,
+        /// Its new head.
+        head: HeadData,
+    },
 }

@@ -12,7 +12,9 @@ use crate::config::{self, ConfigError, HostConfiguration};
 use crate::dispatch::CallError;
 use crate::error::ChainError;
 use crate::extrinsic::AccountId;
+use crate::inclusion;
 use crate::paras::{self, ParaInfo};
+use crate::scheduler;
 use crate::session;
 use crate::state::RelayExt;
 use crate::system;
@@ -153,5 +155,8 @@ fn write_genesis(ext: &mut RelayExt<'_>, genesis: &Genesis) -> Result<(), ChainE
     if let Some(sudo) = &genesis.sudo {
         system::SUDO_KEY.put(ext, sudo);
     }
+    // Rule 17: session 0's groups, for the cores of the genesis paras; it starts at block 1.
+    scheduler::on_new_session(ext, &genesis.config, BlockNumber(1))?;
+    inclusion::init_genesis(ext);
     ext.check()
 }

@@ -19,11 +19,17 @@
 //!   human ("patch") and raw forms, with the `dev` and `local` [`preset`]s.
 //! - [`epoch_for_child`]: the session (validators, randomness, primary threshold) a block at a
 //!   slot must be authored under.
-//! - [`RelayExtrinsic`] ([`SignedTransaction`] of a [`RelayCall`], or equivocation evidence) and
-//!   [`RelayBlock`], committed to by [`extrinsics_root`].
+//! - [`RelayExtrinsic`] ([`SignedTransaction`] of a [`RelayCall`], equivocation evidence, or
+//!   the para inherent) and [`RelayBlock`], committed to by [`extrinsics_root`].
 //! - [`build_block`] (authoring) and [`execute_block`] (import): one code path, one
-//!   [`BlockError`] per way a block can be invalid.
-//! - [`queries`]: balances, stake, nonces, sessions, paras, code, offences, events of a state.
+//!   [`BlockError`] per way a block can be invalid; [`sanitize_para_inherent`] shows what an
+//!   author keeps of a para inherent.
+//! - The parachain part: [`scheduler`] (cores and backing groups), [`backing`] (candidates
+//!   entering a block), [`availability`] (bitfields), [`inclusion`] (pending, included and
+//!   timed-out candidates), [`disputes`] (votes, slashes, disabling, frozen paras), driven by
+//!   [`para_inherent`].
+//! - [`queries`]: balances, stake, nonces, sessions, paras, code, offences, events, cores,
+//!   groups, validation data, disputes of a state.
 //! - [`testing`]: authoring valid blocks with the dev keys, for tests and simulations.
 //!
 //! ## The rules (code cites them as "Rule n")
@@ -36,7 +42,8 @@
 //!    validator, duplicates, oversized para head or code, issuance overflow), then writes: the
 //!    configuration; session 0 with the genesis validators and randomness
 //!    `blake2(encode(Genesis))`; each validator's stake, bonded; the free balances; the genesis
-//!    paras (managed by sudo, no deposit, any id); the sudo key. The genesis header has number 0,
+//!    paras (managed by sudo, no deposit, any id); the sudo key; session 0's backing groups
+//!    (rule 17, session starting at block 1). The genesis header has number 0,
 //!    a zero parent, the empty body's extrinsics root, the default pre-digest and a zero seal.
 //! 3. **Block link.** A block names its parent's hash, has the parent's number plus one, commits
 //!    to its body with [`extrinsics_root`], and (from block #2 on) has a slot after its parent's.
@@ -77,7 +84,8 @@
 //!     pending and retained uses; the last released use removes it.
 //! 12. **DeregisterPara** (manager or sudo) removes the para at once: head and registration go,
 //!     its current code is retained as in rule 11, a pending upgrade is cancelled, the deposit
-//!     returns to the manager.
+//!     returns to the manager, a candidate pending on its core is dropped, it is unfrozen. The
+//!     other paras' cores follow their new positions (rule 17).
 //! 13. **SetValidators / SetConfig** (sudo) are checked (a non-empty set without duplicates; the
 //!     configuration check, and an unchanged slot duration) and queued; rule 5 enacts them at
 //!     the next session boundary. A later call in the same session replaces the queued value.
@@ -87,40 +95,122 @@
 //!     set, round, stage and voter with different targets, both signatures verifying, the
 //!     offender being the set's voter at that index. The session must be the current or the
 //!     previous one. Invalid evidence makes the block invalid; valid evidence is recorded once
-//!     per (session, offender, kind), a repeated report changing nothing. Nothing is slashed yet.
+//!     per (session, offender, kind), a repeated report changing nothing. Equivocations are
+//!     recorded, not slashed (disputes slash, rule 24).
 //! 15. **Block end.** Upgrades due at this block are enacted, then retained code whose period
 //!     ended is released (rule 11).
 //! 16. **State root.** The root after the block must equal the header's
 //!     ([`BlockError::StateRootMismatch`]); only then are the new trie nodes stored.
+//! 17. **Scheduler.** One availability core per registered para, core `i` serving the `i`-th
+//!     para in ascending id order. At genesis and at each session change the session's
+//!     validator indices are shuffled (Fisher–Yates, position `i` from `n − 1` down to 1 swapped
+//!     with `u64_le(blake2(randomness ++ u32_le(i))[..8]) mod (i + 1)`) and cut into
+//!     `max(cores, ⌈n / validators_per_group⌉)` groups (capped at `n`, at least 1) of
+//!     contiguous positions, the first `n mod groups` one larger (members listed ascending). The group of core `c` at
+//!     block `b` is `(c + (b − session_start_block) / group_rotation_frequency) mod groups`;
+//!     a candidate whose relay parent is block `r` is backed by the group of its core at
+//!     `r + 1`. Groups are fixed for the session (paras registered meanwhile share them).
+//! 18. **Parachain block start** (after rules 3 to 6): on a session change the groups are
+//!     recomputed (rule 17), every pending candidate is dropped (`CandidateDropped`, pending
+//!     work does not cross sessions), nobody stays disabled, and included candidates and
+//!     disputes of sessions more than `dispute_period` before the new one are forgotten; then
+//!     the parent `(hash, number, state root)` joins the recent blocks, of which the last
+//!     `max_relay_parent_age` are kept (the last one's number plus one is the number of the
+//!     block whose state this is).
+//! 19. **Para inherent.** At most one `ParaInherent`, unsigned, and only as the first
+//!     extrinsic ([`BlockError::MisplacedParaInherent`]); a block without one is processed as
+//!     if it had an empty one. Its items are processed in order: dispute statement sets
+//!     (rules 23 and 24), bitfields (rule 20), availability timeouts (rule 21), backed
+//!     candidates (rule 22); at most `MAX_INHERENT_ITEMS` of each kind. On import an invalid
+//!     item makes the block invalid ([`BlockError::ParaInherent`]); an author runs the same
+//!     checks and leaves invalid items out (bitfields sorted and deduplicated, failing backing
+//!     votes removed), so its block imports.
+//! 20. **Availability.** A bitfield is signed by a current validator over `(bitfield,
+//!     SigningContext { session: current, parent_hash: the block's parent })`, has one bit per
+//!     core, and the bitfields are sorted by validator, one each. A set bit for an occupied core
+//!     records the validator's attestation for the pending candidate (kept across blocks; bits
+//!     for free cores are ignored). A candidate attested by `n − f` validators is enacted, in
+//!     core order: its head becomes the para's; its new code, if any, is scheduled as in
+//!     rule 11 (skipped if an upgrade was scheduled since it was backed); its upward and
+//!     horizontal messages are counted in `CandidateIncluded` (message passing comes later);
+//!     it is recorded as included (para, session, backing and inclusion blocks, backers) for
+//!     `dispute_period` sessions; its core is freed.
+//! 21. **Timeouts.** A candidate still pending more than `availability_timeout` blocks after
+//!     the block that backed it is dropped (`CandidateTimedOut`) and its core freed.
+//! 22. **Backing.** A backed candidate is accepted if: its para is registered and not frozen;
+//!     its core is free (one candidate per core and per para); no dispute about it is open or
+//!     concluded against it; its relay parent is one of the recent blocks (rule 18) whose
+//!     child is in the current session; the collator's signature verifies
+//!     (`COLLATOR_SIGNING_CONTEXT`); the validation data hash is that of `{parent_head: the
+//!     para's head, relay_parent_number, relay_parent_storage_root, max_pov_size}`; the code
+//!     hash is the para's current one; `para_head` is the hash of the committed head, at most
+//!     `max_head_data_size`; new code is non-empty, at most `max_code_size`, and no upgrade is
+//!     pending; no downward message was processed and the HRMP watermark is not after the
+//!     relay parent (messaging comes later); at most 16 upward and 16 horizontal messages, of
+//!     at most 50 KiB each. Its votes are sorted by validator, one each, from members of the
+//!     group of its core at the relay parent's child, not disabled, signed over the compact
+//!     statement (`Implicit` = `Seconded`, `Explicit` = `Valid`) in `SigningContext { session:
+//!     current, parent_hash: relay_parent }`; there are at least `min(group size,
+//!     minimum_backing_votes)`. It then occupies its core, pending availability.
+//! 23. **Dispute statements.** A set names a candidate (which the chain need not know), its
+//!     para and the session it was backed in, the current or the previous one. It is refused
+//!     if the chain knows the candidate or its dispute under another para or session, if it is
+//!     empty, if a voter is not that session's validator or appears twice on one side, if a
+//!     signature does not verify (`DisputeStatement::signing_payload`), or if it would open a
+//!     dispute without a valid and an invalid statement. Votes accumulate per candidate; votes
+//!     for a concluded dispute are ignored.
+//! 24. **Dispute conclusions.** When a side reaches `n − f` of the session's validators: if
+//!     *invalid*, each backer (backing statements in the dispute, and the backers the chain
+//!     recorded) loses `slash_backers` of its bonded stake and each other valid voter
+//!     `slash_approvers` — burnt, the total issuance decreasing by as much — with an offence
+//!     recorded; all of them are disabled for the rest of the session (their backing votes are
+//!     refused); a candidate pending here is dropped (`CandidateDisputedInvalid`); an included
+//!     one freezes its para (`DisputeConcludedAgainstIncluded`: nodes revert the blocks from
+//!     `backed_in` on if they are not finalized; otherwise the para stays frozen until
+//!     rule 25). If *valid*, the invalid voters are disabled and an offence recorded, nobody
+//!     is slashed.
+//! 25. **ForceSetHead** (sudo) sets a registered para's head (at most `max_head_data_size`),
+//!     unfreezes it and drops the candidate pending on its core.
 
+pub mod availability;
+pub mod backing;
 pub mod balances;
 pub mod block;
 pub mod chain_spec;
 pub mod config;
 mod dispatch;
+pub mod disputes;
 pub mod error;
 pub mod events;
 pub mod execute;
 pub mod extrinsic;
 pub mod genesis;
+pub mod inclusion;
 pub mod offences;
+pub mod para_inherent;
 pub mod paras;
 pub mod queries;
+pub mod scheduler;
 pub mod session;
 mod state;
 mod system;
 pub mod testing;
 
+pub use availability::BitfieldError;
+pub use backing::BackingError;
 pub use balances::Perbill;
 pub use block::{extrinsics_root, RelayBlock, MAX_BLOCK_SIZE};
 pub use chain_spec::{preset, ChainSpec, ChainType, SpecError, SpecGenesis};
 pub use config::{ConfigError, HostConfiguration, UNIT};
+pub use disputes::{DisputeError, DisputeState};
 pub use error::ChainError;
 pub use events::{DispatchError, EventRecord, Phase, RelayEvent};
 pub use execute::{build_block, execute_block, BlockError, BuiltBlock};
 pub use extrinsic::{signing_payload, AccountId, RelayCall, RelayExtrinsic, SignedTransaction};
 pub use genesis::{build_genesis, genesis_header, Genesis, GenesisError, GenesisPara};
+pub use inclusion::{DropReason, IncludedCandidate, PendingAvailability, RecentBlock};
 pub use offences::{Offence, OffenceError, OffenceKind};
+pub use para_inherent::{sanitize_para_inherent, ParaInherentError};
 pub use paras::{FutureCode, ParaInfo, RetainedCode, FIRST_PUBLIC_PARA_ID};
 pub use queries::*;
 pub use session::epoch_for_child;

@@ -1,5 +1,6 @@
-//! Equivocation evidence (rule 14): checked in full, recorded once per (session, offender,
-//! kind). Slashing comes with the dispute pipeline; until then offences are only recorded.
+//! Offences: equivocation evidence (rule 14), checked in full, and the losers of disputes
+//! (rule 24), each recorded once per (session, offender, kind). Equivocations are only
+//! recorded; dispute offences come with their slash and disabling (see `disputes`).
 
 use atoll_primitives::crypto;
 use atoll_primitives::relay::{
@@ -22,6 +23,12 @@ pub enum OffenceKind {
     AuthorEquivocation,
     /// Signed two different finality votes for one round and stage.
     VoteEquivocation,
+    /// Backed a candidate that a dispute concluded invalid (rule 24).
+    BackedInvalid,
+    /// Voted valid, without backing, on a candidate a dispute concluded invalid (rule 24).
+    ApprovedInvalid,
+    /// Voted invalid on a candidate a dispute concluded valid (rule 24).
+    DisputedValid,
 }
 
 /// A recorded offence.

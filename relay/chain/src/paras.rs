@@ -40,6 +40,9 @@ pub(crate) const UPGRADE_QUEUE: StorageValue<Vec<(BlockNumber, ParaId)>> =
 /// Replaced code still retained, oldest first.
 pub(crate) const RETAINED: StorageValue<Vec<RetainedCode>> =
     StorageValue::new(b"Paras:RetainedCode");
+/// Paras frozen by a dispute that concluded against a candidate included here (rule 24),
+/// ascending; only `ForceSetHead` unfreezes them (rule 25).
+pub(crate) const FROZEN: StorageValue<Vec<ParaId>> = StorageValue::new(b"Paras:Frozen");
 
 /// A para's registration.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
@@ -256,6 +259,34 @@ pub(crate) fn deregister(
     if let Some(manager) = info.manager {
         balances::unreserve(ext, &manager, info.deposit)?;
     }
+    set_frozen(ext, id, false)?;
+    Ok(())
+}
+
+/// Whether `id` is frozen (rule 24).
+pub(crate) fn is_frozen(ext: &mut dyn Externalities, id: ParaId) -> Result<bool, ChainError> {
+    Ok(state::value_or_default(ext, &FROZEN)?.binary_search(&id).is_ok())
+}
+
+/// Freezes (rule 24) or unfreezes (rules 12, 25) `id`.
+pub(crate) fn set_frozen(
+    ext: &mut dyn Externalities,
+    id: ParaId,
+    frozen: bool,
+) -> Result<(), ChainError> {
+    let mut list = state::value_or_default(ext, &FROZEN)?;
+    match (list.binary_search(&id), frozen) {
+        (Err(at), true) => list.insert(at, id),
+        (Ok(at), false) => {
+            list.remove(at);
+        }
+        _ => return Ok(()),
+    }
+    if list.is_empty() {
+        FROZEN.kill(ext);
+    } else {
+        FROZEN.put(ext, &list);
+    }
     Ok(())
 }
 
@@ -270,6 +301,18 @@ pub(crate) fn schedule_upgrade(
     code: &ValidationCode,
 ) -> Result<FutureCode, CallError> {
     managed(ext, id, caller, is_sudo)?;
+    schedule_code(ext, config, now, id, code)
+}
+
+/// Rule 11: schedules `code` for `id` without asking who wants it (a manager's call, checked
+/// by [`schedule_upgrade`], or an included candidate's commitments, rule 20).
+pub(crate) fn schedule_code(
+    ext: &mut dyn Externalities,
+    config: &HostConfiguration,
+    now: BlockNumber,
+    id: ParaId,
+    code: &ValidationCode,
+) -> Result<FutureCode, CallError> {
     if let Some(pending) = state::map_get(ext, &FUTURE_CODE, &id)? {
         return Err(DispatchError::UpgradeAlreadyScheduled { id, at: pending.at }.into());
     }

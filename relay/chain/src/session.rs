@@ -68,17 +68,17 @@ pub(crate) fn init_genesis(
 
 /// Rules 3 to 5 at the start of a child of `parent` at `slot`: block #1 records the genesis slot;
 /// later blocks must have a later slot, and enact the session change if `slot` is in a later
-/// session than the current one.
+/// session than the current one. Returns whether a session change was enacted.
 pub(crate) fn on_block_start(
     ext: &mut dyn Externalities,
     parent: &RelayHeader,
     slot: Slot,
-) -> Result<(), ChainError> {
+) -> Result<bool, ChainError> {
     if parent.number.0 == 0 {
         // Rule 4: block #1 starts session 0.
         GENESIS_SLOT.put(ext, &slot);
         CURRENT_START.put(ext, &slot);
-        return Ok(());
+        return Ok(false);
     }
     // Rule 3.
     let parent_slot = parent.pre_digest.slot;
@@ -96,7 +96,7 @@ pub(crate) fn on_block_start(
     if offset > 0 {
         enact_session_change(ext, current, start, length, offset)?;
     }
-    Ok(())
+    Ok(offset > 0)
 }
 
 /// Rule 5: the change from session `current` (which started at `start` and lasts `length`
@@ -196,7 +196,7 @@ pub fn epoch_for_child(
 ) -> Result<EpochInfo, ChainError> {
     // The very code the child's block start runs, on a scratch overlay of the parent state.
     let mut ext = RelayExt::new(db, parent.state_root);
-    let epoch = on_block_start(&mut ext, parent, slot).and_then(|()| current_epoch(&mut ext));
+    let epoch = on_block_start(&mut ext, parent, slot).and_then(|_| current_epoch(&mut ext));
     ext.check()?;
     epoch
 }

@@ -227,7 +227,12 @@ fn patch_merges_over_the_defaults() {
     let text = json!({
         "name": "Mine", "id": "mine", "chainType": {"Custom": "staging"},
         "genesis": {"runtimeGenesis": {"patch": {
-            "configuration": {"config": {"session_length": 50, "para_deposit": "1000000000000"}},
+            "configuration": {"config": {
+                "session_length": 50,
+                "para_deposit": "1000000000000",
+                "availability_timeout": 7,
+                "slash_approvers": 1_000_000,
+            }},
             "session": {"validators": [[ALICE_SS58, 5]]},
         }}}
     })
@@ -240,6 +245,8 @@ fn patch_merges_over_the_defaults() {
         HostConfiguration {
             session_length: 50,
             para_deposit: UNIT,
+            availability_timeout: 7,
+            slash_approvers: atoll_relay_chain::Perbill(1_000_000),
             ..HostConfiguration::default()
         }
     );

@@ -66,6 +66,15 @@ pub enum NodeEvent {
         /// Whether it was a primary claim.
         primary: bool,
     },
+    /// Blocks were reverted (rule 7).
+    Reverted {
+        /// The first reverted block.
+        hash: Hash,
+        /// Its number.
+        number: BlockNumber,
+        /// How many blocks (it and its descendants) were abandoned.
+        blocks: u32,
+    },
     /// A block became final.
     Finalized {
         /// Its hash.

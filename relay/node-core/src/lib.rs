@@ -13,6 +13,8 @@
 //!   block requests and responses), decoded from untrusted bytes with a size bound.
 //! - [`RelayNode`]: the state machine; [`RelayNode::on_tick`], [`RelayNode::on_message`].
 //! - [`NodeAction`] and [`NodeEvent`]: what the shell carries out and what it reports.
+//! - [`parachain`]: what the parachain host ([`parachain::relay_block_info`]) and a collator
+//!   ([`parachain::collator_view`]) learn from an imported relay block.
 //! - [`persist`]: the keys the node writes and [`persist::Restored`], what a restart reads back.
 //!
 //! ## Rules (numbered; the code cites them)
@@ -37,11 +39,15 @@
 //!    sender for that block's ancestry (a fork that never reached us).
 //! 6. Blocks are persisted and flushed when imported; a restart re-imports them from the store
 //!    and restores the finalized block and the voter snapshot.
+//! 7. A block the parachain host reports as carrying a candidate a dispute concluded invalid is
+//!    reverted with its descendants (never below the finalized block): the best chain and
+//!    the next author move to the last block before it.
 
 mod action;
 mod config;
 mod message;
 mod node;
+pub mod parachain;
 pub mod persist;
 
 pub use action::{NodeAction, NodeEvent, PeerId};

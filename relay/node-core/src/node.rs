@@ -2,8 +2,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use std::sync::Arc;
+
 use atoll_consensus::finality::{
-    FinalityAction, FinalityError, FinalityVoter, LocalVoter, VoterSet, VoterSetError,
+    FinalityAction, FinalityError, FinalityVoter, LocalVoter, VoterSet, VoterSetError, VotingRule,
 };
 use atoll_consensus::{
     claim_slot, next_slot_start_ms, seal, slot_at, verify_header, AuthorEquivocationDetector,
@@ -83,6 +85,21 @@ pub struct RelayNode {
     last_sync_request_ms: Option<u64>,
     next_status_ms: u64,
     wakes: BTreeSet<u64>,
+    voting_rule: Option<Arc<dyn VotingRule>>,
+}
+
+/// A shared voting rule handed to each voter the node creates (one per voter set).
+struct SharedRule(Arc<dyn VotingRule>);
+
+impl VotingRule for SharedRule {
+    fn restrict(
+        &self,
+        base: (Hash, BlockNumber),
+        best: (Hash, BlockNumber),
+        ancestry: &dyn atoll_consensus::Ancestry,
+    ) -> (Hash, BlockNumber) {
+        self.0.restrict(base, best, ancestry)
+    }
 }
 
 /// The voter set of the session at `header`, and our place in it if `key` is a member.
@@ -144,6 +161,7 @@ impl RelayNode {
             // Mid-slot, away from the slot boundary when new blocks are still propagating.
             next_status_ms: now_ms + slot_duration_ms.max(1) / 2,
             wakes: BTreeSet::new(),
+            voting_rule: None,
         })
     }
 
@@ -256,12 +274,22 @@ impl RelayNode {
 
     /// Time passed: author in a new slot (rule 2), drive the voter, send status (rule 5).
     pub fn on_tick(&mut self, now_ms: u64) -> Vec<NodeAction> {
+        self.on_tick_with(now_ms, |_| Vec::new())
+    }
+
+    /// [`RelayNode::on_tick`] where a block authored now also carries `inherents(parent)`:
+    /// the extrinsics the parachain host provides for a block on `parent` (its para inherent).
+    pub fn on_tick_with(
+        &mut self,
+        now_ms: u64,
+        inherents: impl FnOnce(&RelayHeader) -> Vec<RelayExtrinsic>,
+    ) -> Vec<NodeAction> {
         let mut out = Vec::new();
         self.wakes = self.wakes.split_off(&now_ms.saturating_add(1));
         let slot = slot_at(now_ms, self.slot_duration_ms);
         if slot > self.last_slot {
             self.last_slot = slot;
-            if let Some(block) = self.author_block(slot, Vec::new()) {
+            if let Some(block) = self.author_with(slot, inherents) {
                 self.import_own(block, now_ms, &mut out);
             }
         }
@@ -309,12 +337,64 @@ impl RelayNode {
         self.author_block_on(parent, slot, extra)
     }
 
+    /// Rule 2 with inherents: `inherents(parent)` is asked only once the node knows it can
+    /// claim `slot` on the best leaf (gathering them can be costly).
+    fn author_with(
+        &mut self,
+        slot: Slot,
+        inherents: impl FnOnce(&RelayHeader) -> Vec<RelayExtrinsic>,
+    ) -> Option<RelayBlock> {
+        let parent = self.best.0;
+        self.author_on_with(parent, slot, inherents)
+    }
+
+    /// Sets the rule that restricts finality votes (rule 4; the parachain host's "approved and
+    /// undisputed" rule). It applies to the current voter and to every later one.
+    pub fn set_voting_rule(&mut self, rule: Arc<dyn VotingRule>) {
+        self.voter.set_voting_rule(Box::new(SharedRule(rule.clone())));
+        self.voting_rule = Some(rule);
+    }
+
+    /// Rule 7: abandons `hash` and its descendants (a dispute concluded against a candidate
+    /// they carry): they are never again the best chain nor authored on. A finalized block
+    /// cannot be reverted: returns `false` and changes nothing.
+    pub fn revert(&mut self, hash: &Hash, now_ms: u64) -> (bool, Vec<NodeAction>) {
+        let mut out = Vec::new();
+        let Some(header) = self.headers.get(hash) else { return (false, out) };
+        if header.number <= self.finalized.1 {
+            return (false, out);
+        }
+        match self.tree.mark_reverted(hash) {
+            Ok(marked) => {
+                if !marked.is_empty() {
+                    out.push(NodeAction::Event(NodeEvent::Reverted {
+                        hash: *hash,
+                        number: header.number,
+                        blocks: marked.len() as u32,
+                    }));
+                }
+                self.update_best(now_ms, &mut out);
+                (true, out)
+            }
+            Err(_) => (false, out),
+        }
+    }
+
     /// [`RelayNode::author_block`] on a given parent.
     pub fn author_block_on(
         &mut self,
         parent: Hash,
         slot: Slot,
         extra: Vec<RelayExtrinsic>,
+    ) -> Option<RelayBlock> {
+        self.author_on_with(parent, slot, |_| extra)
+    }
+
+    fn author_on_with(
+        &mut self,
+        parent: Hash,
+        slot: Slot,
+        extra: impl FnOnce(&RelayHeader) -> Vec<RelayExtrinsic>,
     ) -> Option<RelayBlock> {
         let pair = self.key.clone()?;
         let parent = self.headers.get(&parent)?.clone();
@@ -324,6 +404,7 @@ impl RelayNode {
         let epoch = epoch_for_child(&self.db, &parent, slot).ok()?;
         let index = epoch.validators.iter().position(|v| *v == pair.public())?;
         let pre_digest = claim_slot(&epoch, slot, ValidatorIndex(index as u32), &pair)?;
+        let extra = extra(&parent);
         let mut candidates = self.evidence.clone();
         candidates.extend(extra);
         let (mut block, refused) = match build_block(&mut self.db, &parent, pre_digest, candidates)
@@ -813,7 +894,10 @@ impl RelayNode {
             set.index_of(&pair.public()).map(|index| LocalVoter { index, pair: pair.clone() })
         });
         match FinalityVoter::new(self.config.finality, set, local, base, now_ms) {
-            Ok(voter) => {
+            Ok(mut voter) => {
+                if let Some(rule) = &self.voting_rule {
+                    voter.set_voting_rule(Box::new(SharedRule(rule.clone())));
+                }
                 self.voter = voter;
                 self.feed_voter_from(base, now_ms, out);
                 let actions = self.voter.on_tick(now_ms);

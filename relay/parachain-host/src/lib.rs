@@ -22,13 +22,16 @@
 //!   blocks are approved.
 //! - [`dispute::DisputeCoordinator`]: dispute votes, participation, conclusions, and the
 //!   statements a block author puts on chain.
-//! - [`ParachainHost`]: routes events between them and is what a shell drives.
+//! - [`ParachainHost`]: routes events between them and is what a shell drives;
+//!   [`FinalityGate`]: the finality voting rule it feeds (approved, undisputed blocks only).
 
 pub mod approval;
 pub mod availability;
 pub mod backing;
 pub mod dispute;
 pub mod erasure;
+pub mod finality_gate;
+mod host;
 pub mod protocol;
 pub mod view;
 
@@ -36,4 +39,6 @@ pub use protocol::{
     CheckPurpose, CheckRequest, ExecutionKind, HostAction, HostEvent, HostMessage, PeerId,
     Target, ValidationRequest, ValidationVerdict,
 };
+pub use finality_gate::FinalityGate;
+pub use host::{HostConfig, HostStats, Misbehaviour, ParachainHost};
 pub use view::{RelayBlockInfo, SessionInfo};

@@ -103,7 +103,7 @@ impl HostMessage {
     /// Decodes a message from the wire, refusing more than [`MAX_HOST_MESSAGE_SIZE`] bytes and
     /// trailing bytes.
     pub fn decode_untrusted(bytes: &[u8]) -> Result<HostMessage, atoll_primitives::DecodeError> {
-        atoll_primitives::decode_bounded(bytes, MAX_HOST_MESSAGE_SIZE)
+        atoll_primitives::decode_bounded("host message", bytes, MAX_HOST_MESSAGE_SIZE)
     }
 }
 

@@ -168,3 +168,26 @@ pub struct RelayBlockInfo {
     /// (derived from the block author's VRF output).
     pub approval_story: [u8; 32],
 }
+
+/// What the collator needs to know about a relay block to build on it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RelayParentView {
+    /// The relay block.
+    pub hash: Hash,
+    /// Its number.
+    pub number: BlockNumber,
+    /// The head to build on: the head of the candidate pending availability if there is one
+    /// (it may be included by the block that backs ours), else the para's head.
+    pub para_head: HeadData,
+    /// The validation data the relay chain expects for a candidate on it.
+    pub validation_data: PersistedValidationData,
+    /// The para's current code hash.
+    pub code_hash: ValidationCodeHash,
+    /// The group that backs candidates with this relay parent.
+    pub group: Vec<ValidatorIndex>,
+    /// The number of validators (chunks).
+    pub n_validators: usize,
+    /// Whether the para may be built on (it is not frozen).
+    pub core_free: bool,
+}
+

@@ -17,6 +17,9 @@ use crate::{
     },
 };
 
+/// Signing context of a collator's signature on a [`CandidateDescriptor`].
+pub const COLLATOR_SIGNING_CONTEXT: &[u8] = b"atoll-collator";
+
 /// The identity of a candidate.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Encode, Decode)]
 pub struct CandidateHash(pub Hash);
@@ -64,6 +67,26 @@ impl CandidateDescriptor {
             self.validation_code_hash,
         )
             .encode()
+    }
+}
+
+#[cfg(feature = "std")]
+impl CandidateDescriptor {
+    /// Sets `collator` to `pair`'s public key and signs the descriptor with it
+    /// ([`COLLATOR_SIGNING_CONTEXT`] over [`CandidateDescriptor::signing_payload`]).
+    pub fn sign(&mut self, pair: &crate::crypto::Pair) {
+        self.collator = pair.public();
+        self.signature = pair.sign(COLLATOR_SIGNING_CONTEXT, &self.signing_payload());
+    }
+
+    /// Whether the signature is the named collator's over this descriptor.
+    pub fn check_signature(&self) -> bool {
+        crate::crypto::verify(
+            COLLATOR_SIGNING_CONTEXT,
+            &self.signing_payload(),
+            &self.signature,
+            &self.collator,
+        )
     }
 }
 
@@ -172,5 +195,15 @@ mod tests {
         let mut other = c.clone();
         other.commitments.hrmp_watermark = BlockNumber(1);
         assert_ne!(c.hash(), other.hash());
+    }
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn a_signed_descriptor_checks_and_a_changed_one_does_not() {
+        let mut d = CandidateDescriptor { para_id: ParaId(7), ..Default::default() };
+        d.sign(&crate::crypto::Pair::dev("Alice"));
+        assert!(d.check_signature());
+        d.pov_hash = Hash([1; 32]);
+        assert!(!d.check_signature());
     }
 }

@@ -20,6 +20,11 @@
 //!   equivocating author, equivocating finality voter).
 //! - [`relay_net::RelayNet`]: a relay network of validators with scenario controls and the
 //!   invariant checks every scenario runs.
+//! - [`para_node::ParaSimNode`]: a validator (relay node + parachain host, with PVF executions
+//!   in the real wasmtime host charged as virtual time) or a collator (a following relay node
+//!   building its para's blocks in Wasm), honest or a named byzantine stand-in.
+//! - [`para_net::ParaNet`]: the whole parachain pipeline over a relay network, with the
+//!   pipeline's invariants.
 //!
 //! ## Rules (numbered; the code cites them)
 //!
@@ -38,6 +43,8 @@ mod engine;
 mod event_log;
 mod network;
 mod node;
+pub mod para_net;
+pub mod para_node;
 pub mod relay_net;
 pub mod relay_node;
 mod store;

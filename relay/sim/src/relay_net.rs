@@ -244,17 +244,7 @@ impl RelayNet {
             }
         }
         // Invariant 1.
-        let genesis = self.genesis.hash();
-        let chain: Vec<(BlockNumber, Hash)> = finalized.iter().copied().collect();
-        for pair in chain.windows(2) {
-            let (lo, hi) = (pair[0], pair[1]);
-            if !descends(&parent_of, hi.1, lo, genesis) {
-                violations.push(format!(
-                    "conflicting finality: #{} {} and #{} {} are not on one chain",
-                    lo.0, lo.1, hi.0, hi.1
-                ));
-            }
-        }
+        violations.extend(finality_conflicts(&parent_of, &finalized, self.genesis.hash()));
         // Invariant 3.
         violations.extend(self.revalidate(&import_order, &parent_of));
         self.violations.clear();
@@ -329,7 +319,29 @@ fn fresh_node(
     }
 }
 
-fn descends(
+/// Invariant 1 of every scenario: the finalized blocks (of all nodes, all time) form one chain.
+/// `parent_of` maps each imported block to its parent and number.
+pub(crate) fn finality_conflicts(
+    parent_of: &BTreeMap<Hash, (Hash, BlockNumber)>,
+    finalized: &BTreeSet<(BlockNumber, Hash)>,
+    genesis: Hash,
+) -> Vec<String> {
+    let chain: Vec<(BlockNumber, Hash)> = finalized.iter().copied().collect();
+    chain
+        .windows(2)
+        .filter(|pair| !descends_from(parent_of, pair[1].1, pair[0], genesis))
+        .map(|pair| {
+            let (lo, hi) = (pair[0], pair[1]);
+            format!(
+                "conflicting finality: #{} {} and #{} {} are not on one chain",
+                lo.0, lo.1, hi.0, hi.1
+            )
+        })
+        .collect()
+}
+
+/// Whether `hash` is `ancestor` or descends from it, by the `parent_of` links.
+pub(crate) fn descends_from(
     parent_of: &BTreeMap<Hash, (Hash, BlockNumber)>,
     mut hash: Hash,
     ancestor: (BlockNumber, Hash),

@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 
 use super::json::{amount, at, hex_value, At};
 use super::SpecError;
+use crate::balances::Perbill;
 use crate::config::HostConfiguration;
 use crate::extrinsic::AccountId;
 use crate::genesis::{Genesis, GenesisPara};
@@ -37,6 +38,14 @@ pub(crate) fn config_to_json(c: &HostConfiguration) -> Value {
         "validation_upgrade_delay": c.validation_upgrade_delay,
         "code_retention_period": c.code_retention_period,
         "para_deposit": amount(c.para_deposit),
+        "availability_timeout": c.availability_timeout,
+        "max_relay_parent_age": c.max_relay_parent_age,
+        "relay_vrf_modulo_samples": c.relay_vrf_modulo_samples,
+        "n_delay_tranches": c.n_delay_tranches,
+        "tranche_duration_ms": c.tranche_duration_ms,
+        "dispute_period": c.dispute_period,
+        "slash_backers": c.slash_backers.0,
+        "slash_approvers": c.slash_approvers.0,
     })
 }
 
@@ -69,6 +78,14 @@ pub(crate) fn config_from_json(v: At<'_>) -> Result<HostConfiguration, SpecError
         validation_upgrade_delay: field!("validation_upgrade_delay", u32),
         code_retention_period: field!("code_retention_period", u32),
         para_deposit: field!("para_deposit", u128),
+        availability_timeout: field!("availability_timeout", u32),
+        max_relay_parent_age: field!("max_relay_parent_age", u32),
+        relay_vrf_modulo_samples: field!("relay_vrf_modulo_samples", u32),
+        n_delay_tranches: field!("n_delay_tranches", u32),
+        tranche_duration_ms: field!("tranche_duration_ms", u64),
+        dispute_period: field!("dispute_period", u32),
+        slash_backers: Perbill(field!("slash_backers", u32)),
+        slash_approvers: Perbill(field!("slash_approvers", u32)),
     };
     o.finish()?;
     Ok(config)

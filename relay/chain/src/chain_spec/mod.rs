@@ -46,6 +46,10 @@ pub enum ChainType {
 
 /// The genesis of a spec.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a spec is read once per process; boxing would only burden its users"
+)]
 pub enum SpecGenesis {
     /// The genesis description (the patch merged over the defaults).
     Human {

@@ -2,6 +2,8 @@
 #![allow(dead_code)] // Each test file uses a part.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Tests stop loudly.
 
+pub mod para;
+
 use atoll_primitives::crypto::Pair;
 use atoll_primitives::relay::Slot;
 use atoll_primitives::{Hash, HeadData, ParaId, ValidationCode};

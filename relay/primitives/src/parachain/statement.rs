@@ -21,6 +21,9 @@ pub struct SigningContext {
 }
 
 /// A backing statement with the full candidate when seconding.
+// `Seconded` carries the candidate; boxing it would change nothing on the wire and only add an
+// allocation per statement.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
 pub enum Statement {
     /// "I executed this candidate, it is valid, and I am its first backer in my group."
