@@ -275,7 +275,8 @@ pub(crate) fn import(
 }
 
 /// Rule 24: disables `who` for the rest of the current session, if it is one of its
-/// validators.
+/// validators and fewer than `f` are disabled already (disabling more could stop backing and
+/// finality altogether; offenders are disabled in the order they are punished, backers first).
 fn disable(
     ext: &mut dyn Externalities,
     ctx: &ParaContext,
@@ -286,6 +287,10 @@ fn disable(
         u32::try_from(index).map_err(|_| ChainError::Invariant("fewer than 2^32 validators"))?,
     );
     let mut list = disabled(ext)?;
+    let cap = atoll_primitives::parachain::byzantine_threshold(ctx.validators.len());
+    if list.len() >= cap {
+        return Ok(());
+    }
     if let Err(at) = list.binary_search(&validator) {
         list.insert(at, validator);
         DISABLED.put(ext, &list);
@@ -295,7 +300,7 @@ fn disable(
 }
 
 /// Rule 24: records the offence of `who` and slashes `fraction` of its stake (if any), then
-/// disables it.
+/// disables it unless the offence is approving (not backing) an invalid candidate.
 fn punish(
     ext: &mut dyn Externalities,
     ctx: &ParaContext,
@@ -308,6 +313,9 @@ fn punish(
     if let Some(fraction) = fraction {
         let amount = balances::slash(ext, &who, fraction)?;
         events::deposit(ext, ctx.phase, RelayEvent::Slashed { validator: who, amount });
+    }
+    if kind == OffenceKind::ApprovedInvalid {
+        return Ok(());
     }
     disable(ext, ctx, &who)
 }

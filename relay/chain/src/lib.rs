@@ -163,12 +163,12 @@
 //!     *invalid*, each backer (backing statements in the dispute, and the backers the chain
 //!     recorded) loses `slash_backers` of its bonded stake and each other valid voter
 //!     `slash_approvers` — burnt, the total issuance decreasing by as much — with an offence
-//!     recorded; all of them are disabled for the rest of the session (their backing votes are
-//!     refused); a candidate pending here is dropped (`CandidateDisputedInvalid`); an included
+//!     recorded; the backers are disabled for the rest of the session (their backing votes are
+//!     refused), at most `f` validators in all; a candidate pending here is dropped (`CandidateDisputedInvalid`); an included
 //!     one freezes its para (`DisputeConcludedAgainstIncluded`: nodes revert the blocks from
 //!     `backed_in` on if they are not finalized; otherwise the para stays frozen until
-//!     rule 25). If *valid*, the invalid voters are disabled and an offence recorded, nobody
-//!     is slashed.
+//!     rule 25). If *valid*, the invalid voters are disabled (within the same cap of `f`) and an
+//!     offence recorded, nobody is slashed.
 //! 25. **ForceSetHead** (sudo) sets a registered para's head (at most `max_head_data_size`),
 //!     unfreezes it and drops the candidate pending on its core.
 

@@ -92,7 +92,7 @@ fn against(
 }
 
 /// n − f invalid votes against an included candidate: the backers lose all their stake, the
-/// approver 2 %, burnt; the three are disabled and their offences recorded; the para is frozen
+/// approver 2 %, burnt; the backers are disabled (not the approver) and their offences recorded; the para is frozen
 /// (no candidate accepted for it) until sudo forces its head.
 #[test]
 fn a_dispute_against_an_included_candidate_slashes_disables_and_freezes() {
@@ -117,10 +117,12 @@ fn a_dispute_against_an_included_candidate_slashes_disables_and_freezes() {
             validator: validator_key(approver.0).public(),
             amount: DEV_STAKE / 50,
         },
-        RelayEvent::ValidatorDisabled { validator: approver },
+        RelayEvent::ValidatorDisabled { validator: backers[0] },
     ] {
         assert!(events.contains(&expected), "{expected:?} not in {events:?}");
     }
+    // An approver is slashed, not disabled.
+    assert!(!events.contains(&RelayEvent::ValidatorDisabled { validator: approver }));
     assert_eq!((stake(&pc, backers[0]), stake(&pc, backers[1])), (0, 0));
     assert_eq!(stake(&pc, approver), DEV_STAKE - DEV_STAKE / 50);
     let untouched = (0..N).map(v).find(|i| !backers.contains(i) && *i != approver).unwrap();
@@ -130,7 +132,7 @@ fn a_dispute_against_an_included_candidate_slashes_disables_and_freezes() {
         queries::total_issuance(db, &root).unwrap(),
         issuance - 2 * DEV_STAKE - DEV_STAKE / 50
     );
-    let mut disabled = vec![backers[0], backers[1], approver];
+    let mut disabled = vec![backers[0], backers[1]];
     disabled.sort();
     assert_eq!(queries::disabled_validators(db, &root).unwrap(), disabled);
     assert_eq!(queries::frozen_paras(db, &root).unwrap(), vec![PARA_B]);
@@ -337,4 +339,34 @@ fn disabling_ends_with_the_session_and_old_disputes_are_pruned() {
             "session {session}"
         );
     }
+}
+
+/// However many validators lose disputes, at most f of them are disabled: disabling more
+/// could leave too few backers and voters to go on.
+#[test]
+fn at_most_f_validators_are_disabled() {
+    let mut pc = ParaChain::new();
+    pc.skip(1);
+    let session = SessionIndex(0);
+    // Three disputes concluding valid, each with two accusers: six offenders, f = 3.
+    let mut sets = Vec::new();
+    for d in 0..3u32 {
+        let candidate = CandidateHash(Hash([0xe0 + d as u8; 32]));
+        let accusers = [v(2 * d), v(2 * d + 1)];
+        let mut statements: Vec<_> =
+            accusers.iter().map(|a| dispute_vote(*a, INVALID, candidate, session)).collect();
+        let voters: Vec<ValidatorIndex> =
+            (0..N).map(v).filter(|i| !accusers.contains(i)).take(7).collect();
+        statements.extend(voters.iter().map(|i| dispute_vote(*i, VALID, candidate, session)));
+        sets.push(DisputeStatementSet {
+            candidate_hash: candidate,
+            session,
+            para_id: PARA_A,
+            statements,
+        });
+    }
+    pc.produce(disputes(sets));
+    let (db, root) = (&pc.chain.db, pc.root());
+    let disabled = queries::disabled_validators(db, &root).unwrap();
+    assert_eq!(disabled.len(), atoll_primitives::parachain::byzantine_threshold(N as usize));
 }

@@ -24,7 +24,11 @@ pub struct SessionCache {
 
 impl SessionCache {
     /// The session of the state at `header`, read from it the first time.
-    pub fn get(&mut self, db: &StateDb, header: &RelayHeader) -> Result<Arc<SessionInfo>, ChainError> {
+    pub fn get(
+        &mut self,
+        db: &StateDb,
+        header: &RelayHeader,
+    ) -> Result<Arc<SessionInfo>, ChainError> {
         let root = &header.state_root;
         let session = atoll_relay_chain::session_index(db, root)?;
         if let Some(info) = self.sessions.get(&session) {

@@ -656,7 +656,11 @@ impl Availability {
 
     /// The chunk of `index` of a candidate, if we hold it (for checks and tests; the network
     /// asks through [`Availability::on_chunk_request`]).
-    pub fn chunk(&self, candidate_hash: &CandidateHash, index: ValidatorIndex) -> Option<ErasureChunk> {
+    pub fn chunk(
+        &self,
+        candidate_hash: &CandidateHash,
+        index: ValidatorIndex,
+    ) -> Option<ErasureChunk> {
         self.stored.get(candidate_hash)?.chunks.get(&index).cloned()
     }
 

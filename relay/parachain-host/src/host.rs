@@ -264,9 +264,8 @@ impl ParachainHost {
                 let mut actions = result.actions;
                 // Step 4: an approval check that finds the candidate invalid votes against it.
                 if let Some((candidate, session)) = result.invalid {
-                    actions.extend(self.disputes.issue_local_vote(
-                        candidate, session, false, now_ms,
-                    ));
+                    actions
+                        .extend(self.disputes.issue_local_vote(candidate, session, false, now_ms));
                 }
                 actions
             }

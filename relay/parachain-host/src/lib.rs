@@ -35,10 +35,10 @@ mod host;
 pub mod protocol;
 pub mod view;
 
-pub use protocol::{
-    CheckPurpose, CheckRequest, ExecutionKind, HostAction, HostEvent, HostMessage, PeerId,
-    Target, ValidationRequest, ValidationVerdict,
-};
 pub use finality_gate::FinalityGate;
 pub use host::{HostConfig, HostStats, Misbehaviour, ParachainHost};
+pub use protocol::{
+    CheckPurpose, CheckRequest, ExecutionKind, HostAction, HostEvent, HostMessage, PeerId, Target,
+    ValidationRequest, ValidationVerdict,
+};
 pub use view::{RelayBlockInfo, SessionInfo};

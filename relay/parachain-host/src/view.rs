@@ -8,8 +8,8 @@ use std::sync::Arc;
 use atoll_primitives::parachain::ValidityAttestation;
 use atoll_primitives::relay::ValidatorId;
 use atoll_primitives::{
-    BlockNumber, CandidateHash, CandidateReceipt, CommittedCandidateReceipt, CoreIndex,
-    GroupIndex, Hash, HeadData, ParaId, PersistedValidationData, SessionIndex, ValidationCodeHash,
+    BlockNumber, CandidateHash, CandidateReceipt, CommittedCandidateReceipt, CoreIndex, GroupIndex,
+    Hash, HeadData, ParaId, PersistedValidationData, SessionIndex, ValidationCodeHash,
     ValidatorIndex,
 };
 
@@ -190,4 +190,3 @@ pub struct RelayParentView {
     /// Whether the para may be built on (it is not frozen).
     pub core_free: bool,
 }
-

@@ -163,7 +163,13 @@ impl ParaNet {
         for i in 0..config.validators {
             let key = validator_pair(i);
             let relay = must(
-                RelayNode::new(node_config, header.clone(), genesis_db.clone(), Some(key.clone()), 0),
+                RelayNode::new(
+                    node_config,
+                    header.clone(),
+                    genesis_db.clone(),
+                    Some(key.clone()),
+                    0,
+                ),
                 "validator",
             );
             let host = ParachainHost::new(Some(key), config.host.clone());
@@ -177,8 +183,10 @@ impl ParaNet {
             let generator = CollationGenerator::new(node, collator_pair(i));
             nodes.push(ParaSimNode::collator(relay, generator, pvf.clone(), n));
         }
-        let sim =
-            Simulation::new(SimConfig { seed: config.seed, link: config.link, log_tail: 32 }, nodes);
+        let sim = Simulation::new(
+            SimConfig { seed: config.seed, link: config.link, log_tail: 32 },
+            nodes,
+        );
         ParaNet { sim, config: config.clone(), genesis: header, para_ids, violations: Vec::new() }
     }
 
@@ -321,7 +329,10 @@ impl ParaNet {
     }
 
     /// Candidates included on node `id`'s best chain: (candidate, para, block number, block).
-    pub fn included_candidates(&self, id: NodeId) -> Vec<(CandidateHash, ParaId, BlockNumber, Hash)> {
+    pub fn included_candidates(
+        &self,
+        id: NodeId,
+    ) -> Vec<(CandidateHash, ParaId, BlockNumber, Hash)> {
         let mut out = Vec::new();
         for (hash, number, events) in self.chain_events(id) {
             for e in events {
@@ -352,16 +363,17 @@ impl ParaNet {
         let mut finalized_at: Vec<(u64, BlockNumber)> = Vec::new();
         for (at, r) in node.reports() {
             match r {
-                ParaReport::Relay(NodeEvent::Imported { number, .. }) => best_at.push((*at, *number)),
+                ParaReport::Relay(NodeEvent::Imported { number, .. }) => {
+                    best_at.push((*at, *number))
+                }
                 ParaReport::Relay(NodeEvent::Finalized { number, .. }) => {
                     finalized_at.push((*at, *number))
                 }
                 _ => {}
             }
         }
-        let highest_by = |t: u64| {
-            best_at.iter().filter(|(at, _)| *at <= t).map(|(_, n)| n.0).max().unwrap_or(0)
-        };
+        let highest_by =
+            |t: u64| best_at.iter().filter(|(at, _)| *at <= t).map(|(_, n)| n.0).max().unwrap_or(0);
         let mut lags = Vec::new();
         for (_, _, number, _) in self.included_candidates(id) {
             if let Some((at, _)) = finalized_at.iter().find(|(_, f)| *f >= number) {
@@ -433,7 +445,13 @@ impl ParaNet {
             fin_numbers
                 .iter()
                 .filter(|(fnum, fhash)| {
-                    *fnum >= number && crate::relay_net::descends_from(&parent_of, *fhash, (number, *hash), self.genesis.hash())
+                    *fnum >= number
+                        && crate::relay_net::descends_from(
+                            &parent_of,
+                            *fhash,
+                            (number, *hash),
+                            self.genesis.hash(),
+                        )
                 })
                 .filter_map(|(_, fhash)| finalized_time.get(fhash).copied())
                 .min()
@@ -442,7 +460,13 @@ impl ParaNet {
             let Some(t) = first_final(&block, number) else { continue };
             let approved_before = approvals
                 .get(&candidate)
-                .map(|v| v.iter().filter(|(at, _)| *at <= t).map(|(_, id)| *id).collect::<BTreeSet<_>>().len())
+                .map(|v| {
+                    v.iter()
+                        .filter(|(at, _)| *at <= t)
+                        .map(|(_, id)| *id)
+                        .collect::<BTreeSet<_>>()
+                        .len()
+                })
                 .unwrap_or(0);
             if approved_before < needed {
                 violations.push(format!(

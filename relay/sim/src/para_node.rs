@@ -459,7 +459,12 @@ impl SimNode for ParaSimNode {
         self.apply_relay(ctx, actions);
     }
 
-    fn on_message(&mut self, ctx: &mut Ctx<'_, ParaSimMessage>, from: NodeId, msg: &ParaSimMessage) {
+    fn on_message(
+        &mut self,
+        ctx: &mut Ctx<'_, ParaSimMessage>,
+        from: NodeId,
+        msg: &ParaSimMessage,
+    ) {
         let now = ctx.now_ms();
         match msg {
             ParaSimMessage::Relay(m) => {

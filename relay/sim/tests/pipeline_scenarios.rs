@@ -119,15 +119,21 @@ fn invalid_candidate_is_disputed_and_backers_slashed() {
             );
         }
         let para = ParaId(2000);
-        net.set_collator_behaviour(para, CollatorBehaviour::InvalidPoVTo { colluders: colluders.clone() });
-        let stakes_before: Vec<u128> = colluders.iter().map(|v| stake_of(&net, v.0 as usize)).collect();
+        net.set_collator_behaviour(
+            para,
+            CollatorBehaviour::InvalidPoVTo { colluders: colluders.clone() },
+        );
+        let stakes_before: Vec<u128> =
+            colluders.iter().map(|v| stake_of(&net, v.0 as usize)).collect();
         net.run_slots(40);
 
         let events = host_events(&net);
         let concluded_invalid: BTreeSet<_> = events
             .iter()
             .filter_map(|(_, _, e)| match e {
-                HostEvent::DisputeConcluded { candidate_hash, valid: false } => Some(*candidate_hash),
+                HostEvent::DisputeConcluded { candidate_hash, valid: false } => {
+                    Some(*candidate_hash)
+                }
                 _ => None,
             })
             .collect();
@@ -153,7 +159,12 @@ fn invalid_candidate_is_disputed_and_backers_slashed() {
         );
         // The fork that carried it was reverted somewhere.
         let reverted = net.reports().iter().any(|(_, _, r)| {
-            matches!(r, atoll_sim::para_node::ParaReport::Relay(atoll_node_core::NodeEvent::Reverted { .. }))
+            matches!(
+                r,
+                atoll_sim::para_node::ParaReport::Relay(
+                    atoll_node_core::NodeEvent::Reverted { .. }
+                )
+            )
         });
         assert!(reverted, "seed {seed}: no fork reverted");
         net
@@ -198,7 +209,8 @@ fn false_accuser_is_disabled_and_nobody_honest_is_slashed() {
 /// only withholding backers).
 fn withholders(net: &ParaNet, count: usize) -> Vec<NodeId> {
     let groups = groups(net);
-    let mut out: Vec<NodeId> = groups.iter().filter_map(|g| g.first()).map(|v| NodeId(v.0)).collect();
+    let mut out: Vec<NodeId> =
+        groups.iter().filter_map(|g| g.first()).map(|v| NodeId(v.0)).collect();
     // More than there are groups: take second members too.
     out.extend(groups.iter().filter_map(|g| g.get(1)).map(|v| NodeId(v.0)));
     out.truncate(count);
@@ -225,7 +237,12 @@ fn f_chunk_withholders_do_not_stop_availability_or_recovery() {
             assert!(blocks.len() >= 5, "seed {seed}: {para} included only at {blocks:?}");
         }
         let (best, fin) = net.heads(id).unwrap();
-        assert!(fin.1 .0 + 4 >= best.1 .0, "seed {seed}: finality {} behind best {}", fin.1, best.1);
+        assert!(
+            fin.1 .0 + 4 >= best.1 .0,
+            "seed {seed}: finality {} behind best {}",
+            fin.1,
+            best.1
+        );
         net
     });
 }
@@ -281,7 +298,12 @@ fn offline_approval_checkers_are_no_shows_and_later_tranches_approve() {
         let (best, fin) = net.heads(id).unwrap();
         let included = net.included_candidates(id);
         let final_included = included.iter().filter(|(_, _, n, _)| *n <= fin.1).count();
-        assert!(final_included >= 9, "seed {seed}: {final_included} candidates finalized (best {}, finalized {})", best.1, fin.1);
+        assert!(
+            final_included >= 9,
+            "seed {seed}: {final_included} candidates finalized (best {}, finalized {})",
+            best.1,
+            fin.1
+        );
         net
     });
 }
@@ -293,7 +315,10 @@ fn equivocating_collator_gets_at_most_one_candidate_backed_per_relay_parent() {
         let para = ParaId(2001);
         net.set_collator_behaviour(para, CollatorBehaviour::EquivocatingPoVs);
         let collator = net.collator_id(para).unwrap();
-        let (alice, bob) = (atoll_primitives::crypto::Pair::dev("Alice"), atoll_primitives::crypto::Pair::dev("Bob"));
+        let (alice, bob) = (
+            atoll_primitives::crypto::Pair::dev("Alice"),
+            atoll_primitives::crypto::Pair::dev("Bob"),
+        );
         for slot in 0..20u64 {
             // One transfer per slot, so that the two blocks built on one head differ.
             let xt = atoll_runtime_sdk::testing::sign_extrinsic(
@@ -320,7 +345,11 @@ fn equivocating_collator_gets_at_most_one_candidate_backed_per_relay_parent() {
         let seconded: BTreeSet<_> = host_events(&net)
             .into_iter()
             .filter_map(|(_, _, e)| match e {
-                HostEvent::Seconded { candidate_hash, para_id, relay_parent } if para_id == para => Some((relay_parent, candidate_hash)),
+                HostEvent::Seconded { candidate_hash, para_id, relay_parent }
+                    if para_id == para =>
+                {
+                    Some((relay_parent, candidate_hash))
+                }
                 _ => None,
             })
             .collect();
@@ -328,7 +357,10 @@ fn equivocating_collator_gets_at_most_one_candidate_backed_per_relay_parent() {
         for (rp, _) in &seconded {
             *by_parent.entry(*rp).or_default() += 1;
         }
-        assert!(by_parent.values().any(|c| *c >= 2), "seed {seed}: no relay parent saw two candidates");
+        assert!(
+            by_parent.values().any(|c| *c >= 2),
+            "seed {seed}: no relay parent saw two candidates"
+        );
         assert!(net.inclusions(id)[&para].len() >= 4, "seed {seed}: {para} stalled");
         net
     });
@@ -351,7 +383,8 @@ fn dispute_against_finalized_candidate_freezes_only_its_para() {
                     break;
                 }
                 let header = relay.header(&hash).unwrap();
-                let session = atoll_relay_chain::session_index(relay.db(), &header.state_root).unwrap();
+                let session =
+                    atoll_relay_chain::session_index(relay.db(), &header.state_root).unwrap();
                 for e in events {
                     if let RelayEvent::CandidateIncluded { candidate, para_id, .. } = e {
                         if para_id == para {
@@ -401,7 +434,12 @@ fn dispute_against_finalized_candidate_freezes_only_its_para() {
             assert!(late(p) >= 3, "seed {seed}: {p} stopped after the freeze: {:?}", inclusions[p]);
         }
         let (best, fin) = net.heads(id).unwrap();
-        assert!(fin.1 .0 + 4 >= best.1 .0, "seed {seed}: finality stalled at {} (best {})", fin.1, best.1);
+        assert!(
+            fin.1 .0 + 4 >= best.1 .0,
+            "seed {seed}: finality stalled at {} (best {})",
+            fin.1,
+            best.1
+        );
         net
     });
 }
