@@ -263,12 +263,23 @@ pub(crate) fn import(
         }
     }
     let threshold = supermajority_threshold(validators.len());
-    if dispute.invalid.len() >= threshold {
-        dispute.concluded = Some((false, ctx.now));
-        conclude_invalid(ext, ctx, candidate, &dispute, &validators)?;
+    let outcome = if dispute.invalid.len() >= threshold {
+        Some(false)
     } else if dispute.valid.len() >= threshold {
-        dispute.concluded = Some((true, ctx.now));
-        conclude_valid(ext, ctx, candidate, &dispute, &validators)?;
+        Some(true)
+    } else {
+        None
+    };
+    if let Some(valid) = outcome {
+        dispute.concluded = Some((valid, ctx.now));
+        let para_id = dispute.para_id;
+        let event = RelayEvent::DisputeConcluded { candidate_hash: candidate, para_id, valid };
+        events::deposit(ext, ctx.phase, event);
+        if valid {
+            conclude_valid(ext, ctx, &dispute, &validators)?;
+        } else {
+            conclude_invalid(ext, ctx, candidate, &dispute, &validators)?;
+        }
     }
     DISPUTES.insert(ext, &candidate, &dispute);
     Ok(())
@@ -334,9 +345,6 @@ fn conclude_invalid(
     validators: &[ValidatorId],
 ) -> Result<(), ChainError> {
     let para = dispute.para_id;
-    let event =
-        RelayEvent::DisputeConcluded { candidate_hash: candidate, para_id: para, valid: false };
-    events::deposit(ext, ctx.phase, event);
     // The backers: backing statements in the dispute and the backers the chain recorded.
     let mut backers = dispute.backers.clone();
     let included = state::map_get(ext, &inclusion::INCLUDED, &candidate)?;
@@ -382,14 +390,9 @@ fn conclude_invalid(
 fn conclude_valid(
     ext: &mut dyn Externalities,
     ctx: &ParaContext,
-    candidate: CandidateHash,
     dispute: &DisputeState,
     validators: &[ValidatorId],
 ) -> Result<(), ChainError> {
-    let para = dispute.para_id;
-    let event =
-        RelayEvent::DisputeConcluded { candidate_hash: candidate, para_id: para, valid: true };
-    events::deposit(ext, ctx.phase, event);
     for who in ids(validators, &dispute.invalid) {
         punish(ext, ctx, dispute.session, who, OffenceKind::DisputedValid, None)?;
     }

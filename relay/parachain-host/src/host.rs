@@ -13,7 +13,8 @@
 //!    that could not be recovered is reported and never voted on.
 //! 4. A verdict goes back to the machine that asked (by its purpose). An approval check that
 //!    finds the candidate invalid casts our `Invalid` dispute vote.
-//! 5. When a dispute opens, the approval votes we saw for the candidate join its `Valid` side.
+//! 5. When a dispute opens, and at every tick while it is open, the approval votes we saw for
+//!    the candidate join its `Valid` side.
 //! 6. Finality: a block becomes votable ([`FinalityGate`]) when approval voting approves it
 //!    and none of its candidates is disputed; a dispute forbids every block that included
 //!    or backed its candidate.
@@ -174,6 +175,10 @@ impl ParachainHost {
         let mut raw = self.backing.on_tick(now_ms);
         raw.extend(self.availability.on_tick(now_ms));
         raw.extend(self.approval.on_tick(now_ms));
+        // Step 5, for approvals that arrived after the dispute opened.
+        for candidate in self.disputes.disputed_candidates() {
+            raw.extend(self.import_approvals(&candidate));
+        }
         self.route(raw, now_ms)
     }
 
@@ -371,26 +376,49 @@ impl ParachainHost {
                         self.gate.forbid(&info.hash);
                     }
                 }
-                let approvals = self.approval.approvals_for(candidate_hash);
-                let receipt = self.blocks.values().find_map(|info| {
-                    info.included
+                queue.extend(self.import_approvals(candidate_hash));
+            }
+            HostEvent::DisputeConcluded { candidate_hash, valid: true } => {
+                // The accusation was false: blocks it held back are votable again once
+                // approved and free of other disputes.
+                for info in self.blocks.values() {
+                    let carries = info.included.iter().any(|c| c.candidate_hash == *candidate_hash)
+                        || info.backed.iter().any(|c| c.candidate_hash == *candidate_hash);
+                    let clean = info
+                        .included
                         .iter()
-                        .find(|c| c.candidate_hash == *candidate_hash)
-                        .map(|c| c.candidate.clone())
-                });
-                if let Some(receipt) = receipt {
-                    for (validator, signature, session) in approvals {
-                        queue.extend(self.disputes.import_approval(
-                            receipt.clone(),
-                            session,
-                            validator,
-                            signature,
-                        ));
+                        .map(|c| &c.candidate_hash)
+                        .chain(info.backed.iter().map(|b| &b.candidate_hash))
+                        .all(|h| !self.disputes.is_disputed(h));
+                    if carries && clean && self.approval.is_approved(&info.hash) {
+                        self.gate.allow(info.hash);
                     }
                 }
             }
             _ => {}
         }
+    }
+
+    /// Step 5: the approval votes we know for a disputed candidate join its `Valid` side (the
+    /// coordinator ignores the ones it has).
+    fn import_approvals(&mut self, candidate_hash: &CandidateHash) -> Vec<HostAction> {
+        let receipt = self.blocks.values().find_map(|info| {
+            info.included
+                .iter()
+                .find(|c| c.candidate_hash == *candidate_hash)
+                .map(|c| c.candidate.clone())
+        });
+        let Some(receipt) = receipt else { return Vec::new() };
+        let mut out = Vec::new();
+        for (validator, signature, session) in self.approval.approvals_for(candidate_hash) {
+            out.extend(self.disputes.import_approval(
+                receipt.clone(),
+                session,
+                validator,
+                signature,
+            ));
+        }
+        out
     }
 
     fn session_size(&self, request: &CheckRequest) -> usize {

@@ -138,6 +138,20 @@ impl From<ValidationResult> for CandidateCommitments {
     }
 }
 
+impl From<CandidateCommitments> for ValidationResult {
+    /// The validation result the commitments claim (what an honest execution must return).
+    fn from(c: CandidateCommitments) -> Self {
+        Self {
+            head_data: c.head_data,
+            new_validation_code: c.new_validation_code,
+            upward_messages: c.upward_messages,
+            horizontal_messages: c.horizontal_messages,
+            processed_downward_messages: c.processed_downward_messages,
+            hrmp_watermark: c.hrmp_watermark,
+        }
+    }
+}
+
 /// A candidate as the relay chain refers to it: the descriptor and a hash of the commitments.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode)]
 pub struct CandidateReceipt {

@@ -3,7 +3,9 @@
 //! Every SCALE-encoded type of `atoll-primitives` has one fixed, hand-written fixture value
 //! (`common::fixtures`), and each test below asserts the blake2b-256 of its encoding against a
 //! hard-coded hex string. The same goes for the candidate hashes, the descriptor's signing
-//! payload, the dev keyring's public keys and one deterministic signature.
+//! payload, the parachain host's signing contexts and signing payloads (backing statements,
+//! bitfields, approval votes, each dispute statement kind), the dev keyring's public keys and
+//! one deterministic signature.
 //!
 //! Validators, collators and Wasm runtimes built from different commits must agree on these
 //! bytes. A change that alters an encoding (a field added, removed, reordered or retyped, an
@@ -13,6 +15,10 @@
 
 mod common;
 
+use atoll_primitives::parachain::{
+    DisputeStatement, APPROVAL_SIGNING_CONTEXT, ASSIGNMENT_VRF_CONTEXT, BACKING_SIGNING_CONTEXT,
+    BITFIELD_SIGNING_CONTEXT, DISPUTE_SIGNING_CONTEXT,
+};
 use atoll_primitives::{blake2_256, Hash};
 use parity_scale_codec::Encode;
 
@@ -331,6 +337,391 @@ fn content_hashes_of_fixtures_are_pinned() {
         hex_of(pvd.hash()),
         "90e60b6592c5cf0025dd50e264e607ac56d1d5753809478edef7d17ba4fbf0cc"
     );
+}
+
+/// The fixture `SigningContext` (session 42, relay parent `[0xb1; 32]`) encodes to its pinned bytes.
+#[test]
+fn signing_context_is_pinned() {
+    assert_pinned(
+        "SigningContext",
+        &fixtures::signing_context(),
+        "4613af3d3e6848c96df7e01fbe93fdab7633ad9fa29a18c76b92ff62d80a5c02",
+    );
+}
+
+/// `Statement::Seconded` of the fixture committed receipt encodes to its pinned bytes.
+#[test]
+fn statement_seconded_is_pinned() {
+    assert_pinned(
+        "Statement::Seconded",
+        &fixtures::statement_seconded(),
+        "16d8bfc8b11ddf99f4dab5c46f02c1dd4be6d6b82487819046da9d291150e9e1",
+    );
+}
+
+/// `Statement::Valid` of the fixture candidate hash encodes to its pinned bytes (the same bytes
+/// as `CompactStatement::Valid`: a `Valid` statement is already compact).
+#[test]
+fn statement_valid_is_pinned() {
+    assert_pinned(
+        "Statement::Valid",
+        &fixtures::statement_valid(),
+        "0f0b1ea1891b827742baf34f381ac9e7da679cf971a87126d8c691ef89e2afe1",
+    );
+}
+
+/// `CompactStatement::Seconded` of the fixture candidate hash encodes to its pinned bytes.
+#[test]
+fn compact_statement_seconded_is_pinned() {
+    assert_pinned(
+        "CompactStatement::Seconded",
+        &fixtures::compact_statement_seconded(),
+        "6ab8d8df5d607f8d322275411787a5e3dc0d1e41b41558c08441526d9f0b584b",
+    );
+}
+
+/// `CompactStatement::Valid` of the fixture candidate hash encodes to its pinned bytes.
+#[test]
+fn compact_statement_valid_is_pinned() {
+    assert_pinned(
+        "CompactStatement::Valid",
+        &fixtures::compact_statement_valid(),
+        "0f0b1ea1891b827742baf34f381ac9e7da679cf971a87126d8c691ef89e2afe1",
+    );
+}
+
+/// The fixture `SignedStatement` (a `Seconded`) encodes to its pinned bytes.
+#[test]
+fn signed_statement_is_pinned() {
+    assert_pinned(
+        "SignedStatement",
+        &fixtures::signed_statement(),
+        "64e5dbfe60636b1bcd721d45f1deadc40e7cb1299de78c89e852d07a154fda26",
+    );
+}
+
+/// `ValidityAttestation::Implicit` encodes to its pinned bytes.
+#[test]
+fn validity_attestation_implicit_is_pinned() {
+    assert_pinned(
+        "ValidityAttestation::Implicit",
+        &fixtures::validity_attestation_implicit(),
+        "de5b061eb3aaa73cb3171f2e8ba8b7033f9ccf50409ca33935cbc1e10e1dfa84",
+    );
+}
+
+/// `ValidityAttestation::Explicit` encodes to its pinned bytes.
+#[test]
+fn validity_attestation_explicit_is_pinned() {
+    assert_pinned(
+        "ValidityAttestation::Explicit",
+        &fixtures::validity_attestation_explicit(),
+        "1569b0a547f71ccbb6e7c438d5bee429288be6d5ebf5fca63f4a38fa5a887433",
+    );
+}
+
+/// The fixture `BackedCandidate` (two votes) encodes to its pinned bytes.
+#[test]
+fn backed_candidate_is_pinned() {
+    assert_pinned(
+        "BackedCandidate",
+        &fixtures::backed_candidate(),
+        "7125ef2ab539959748f06575d09f775078ff1604208a56a50b8bd31943ab3774",
+    );
+}
+
+/// The fixture `AvailableData` encodes to its pinned bytes.
+#[test]
+fn available_data_is_pinned() {
+    assert_pinned(
+        "AvailableData",
+        &fixtures::available_data(),
+        "437ea7838255262663e0ddf00a1eeb66d7927376333ff24f89e2bee92e8697a2",
+    );
+}
+
+/// The fixture `ErasureChunk` (two proof hashes) encodes to its pinned bytes.
+#[test]
+fn erasure_chunk_is_pinned() {
+    assert_pinned(
+        "ErasureChunk",
+        &fixtures::erasure_chunk(),
+        "d482e6a84741dff63ba5919909905471e9d5b0402a760d7e4b4fd26f349d2a7a",
+    );
+}
+
+/// The fixture `AvailabilityBitfield` (`1 0 1 1 0`) encodes to its pinned bytes.
+#[test]
+fn availability_bitfield_is_pinned() {
+    assert_pinned(
+        "AvailabilityBitfield",
+        &fixtures::availability_bitfield(),
+        "16887d03926a7b42f8919392dd50cac6a52b3b3ccd1094acaf4d4fabbe5145c5",
+    );
+}
+
+/// The fixture `SignedAvailabilityBitfield` encodes to its pinned bytes.
+#[test]
+fn signed_availability_bitfield_is_pinned() {
+    assert_pinned(
+        "SignedAvailabilityBitfield",
+        &fixtures::signed_availability_bitfield(),
+        "4906f6b769a4f8522467fd19cffdbce8440da468a831e5b07feef4a483183317",
+    );
+}
+
+/// `DelayTranche(9)` encodes to its pinned bytes.
+#[test]
+fn delay_tranche_is_pinned() {
+    assert_pinned(
+        "DelayTranche",
+        &fixtures::delay_tranche(),
+        "2f016b7a5db930dabdea03aa68d2734d2fa47a0557e20d130cc1e044f8dc5796",
+    );
+}
+
+/// `AssignmentKind::RelayVrfModulo { sample: 2 }` encodes to its pinned bytes.
+#[test]
+fn assignment_kind_modulo_is_pinned() {
+    assert_pinned(
+        "AssignmentKind::RelayVrfModulo",
+        &fixtures::assignment_kind_modulo(),
+        "c6e3bde7f50f54e69e42fb50c95cf5062d00172b77947fce7add600e099efdc2",
+    );
+}
+
+/// `AssignmentKind::RelayVrfDelay { core: CoreIndex(3) }` encodes to its pinned bytes.
+#[test]
+fn assignment_kind_delay_is_pinned() {
+    assert_pinned(
+        "AssignmentKind::RelayVrfDelay",
+        &fixtures::assignment_kind_delay(),
+        "82013b323433c8c716a93fff1bbea12b7309a9f33bb285c6a7a75b724bd14947",
+    );
+}
+
+/// The fixture `AssignmentCert` encodes to its pinned bytes.
+#[test]
+fn assignment_cert_is_pinned() {
+    assert_pinned(
+        "AssignmentCert",
+        &fixtures::assignment_cert(),
+        "86ac9520222f2a3777d7182431186f4822fb961e0e5c114a43b7c0efcf67cb53",
+    );
+}
+
+/// The fixture `IndirectAssignmentCert` encodes to its pinned bytes.
+#[test]
+fn indirect_assignment_cert_is_pinned() {
+    assert_pinned(
+        "IndirectAssignmentCert",
+        &fixtures::indirect_assignment_cert(),
+        "e33fcc706b7d9d1b4e5254c3fc2176dd6e66d1c5cd74599abfbccd86298a91d3",
+    );
+}
+
+/// The fixture `ApprovalVote` encodes to its pinned bytes.
+#[test]
+fn approval_vote_is_pinned() {
+    assert_pinned(
+        "ApprovalVote",
+        &fixtures::approval_vote(),
+        "16d88129699ecdf7efb41303def451a209bd4b8722b9bd1661e90d89c5086b8e",
+    );
+}
+
+/// The fixture `IndirectSignedApprovalVote` encodes to its pinned bytes.
+#[test]
+fn indirect_signed_approval_vote_is_pinned() {
+    assert_pinned(
+        "IndirectSignedApprovalVote",
+        &fixtures::indirect_signed_approval_vote(),
+        "85572d56d64ac8a70fa349cca60206729d616669a1f4e8a6305c18dd4173d532",
+    );
+}
+
+/// `ValidDisputeStatementKind::Explicit` encodes to its pinned bytes.
+#[test]
+fn valid_kind_explicit_is_pinned() {
+    assert_pinned(
+        "ValidDisputeStatementKind::Explicit",
+        &fixtures::valid_kind_explicit(),
+        "03170a2e7597b7b7e3d84c05391d139a62b157e78786d8c082f29dcf4c111314",
+    );
+}
+
+/// `ValidDisputeStatementKind::BackingSeconded` encodes to its pinned bytes.
+#[test]
+fn valid_kind_backing_seconded_is_pinned() {
+    assert_pinned(
+        "ValidDisputeStatementKind::BackingSeconded",
+        &fixtures::valid_kind_backing_seconded(),
+        "ff9e94a72e618fa19b2fbc0f054d1510f8ae5859d8ae4403c98019ac6704f8d3",
+    );
+}
+
+/// `ValidDisputeStatementKind::BackingValid` encodes to its pinned bytes.
+#[test]
+fn valid_kind_backing_valid_is_pinned() {
+    assert_pinned(
+        "ValidDisputeStatementKind::BackingValid",
+        &fixtures::valid_kind_backing_valid(),
+        "c52998af3af140285853566a3052201b347ecbb7febd94f4f5ea82dc1b006446",
+    );
+}
+
+/// `ValidDisputeStatementKind::ApprovalChecking` encodes to its pinned bytes.
+#[test]
+fn valid_kind_approval_checking_is_pinned() {
+    assert_pinned(
+        "ValidDisputeStatementKind::ApprovalChecking",
+        &fixtures::valid_kind_approval_checking(),
+        "e88bd757ad5b9bedf372d8d3f0cf6c962a469db61a265f6418e1ffed86da29ec",
+    );
+}
+
+/// `InvalidDisputeStatementKind::Explicit` encodes to its pinned bytes (the single byte `00`, as
+/// `ValidDisputeStatementKind::Explicit`: the side is in the enclosing `DisputeStatement`).
+#[test]
+fn invalid_kind_explicit_is_pinned() {
+    assert_pinned(
+        "InvalidDisputeStatementKind::Explicit",
+        &fixtures::invalid_kind_explicit(),
+        "03170a2e7597b7b7e3d84c05391d139a62b157e78786d8c082f29dcf4c111314",
+    );
+}
+
+/// `DisputeStatement::Valid(BackingSeconded)` encodes to its pinned bytes.
+#[test]
+fn dispute_statement_valid_is_pinned() {
+    assert_pinned(
+        "DisputeStatement::Valid",
+        &fixtures::dispute_statement_valid(),
+        "4ba357dea169b9c5949751a5268469efc79d3492e34161ec7b91eaa115a7bd45",
+    );
+}
+
+/// `DisputeStatement::Invalid(Explicit)` encodes to its pinned bytes.
+#[test]
+fn dispute_statement_invalid_is_pinned() {
+    assert_pinned(
+        "DisputeStatement::Invalid",
+        &fixtures::dispute_statement_invalid(),
+        "8080778c30c20fa2ebc0ed18d2cbca1f30b027625c7d9d97f5d589721c91aeb6",
+    );
+}
+
+/// The fixture `SignedDisputeStatement` encodes to its pinned bytes.
+#[test]
+fn signed_dispute_statement_is_pinned() {
+    assert_pinned(
+        "SignedDisputeStatement",
+        &fixtures::signed_dispute_statement(),
+        "15916bd7a8085d67246387e5f606c4a254f6dea0e7e5c64942cc5890e5e76956",
+    );
+}
+
+/// The fixture `DisputeStatementSet` (three statements) encodes to its pinned bytes.
+#[test]
+fn dispute_statement_set_is_pinned() {
+    assert_pinned(
+        "DisputeStatementSet",
+        &fixtures::dispute_statement_set(),
+        "55a8a22260e784dec750cc6ed7bcc47f5b470d1ff09f1b3542bd735f17189544",
+    );
+}
+
+/// The fixture `ParaInherentData` (one item of each kind) encodes to its pinned bytes.
+#[test]
+fn para_inherent_data_is_pinned() {
+    assert_pinned(
+        "ParaInherentData",
+        &fixtures::para_inherent_data(),
+        "abf4f364594b0e993c062611c7b15f5cd06ca8937d7c66aa6d99ba00c88006c6",
+    );
+}
+
+/// The signing context constants are pinned: they are part of every signed message.
+#[test]
+fn parachain_signing_contexts_are_pinned() {
+    assert_eq!(BACKING_SIGNING_CONTEXT, b"atoll-backing");
+    assert_eq!(BITFIELD_SIGNING_CONTEXT, b"atoll-bitfield");
+    assert_eq!(APPROVAL_SIGNING_CONTEXT, b"atoll-approval");
+    assert_eq!(DISPUTE_SIGNING_CONTEXT, b"atoll-dispute");
+    assert_eq!(ASSIGNMENT_VRF_CONTEXT, b"atoll-approval-assignment");
+}
+
+/// The bytes a backer signs for the fixture compact statements, a validator for the fixture
+/// bitfield and a checker for the fixture approval vote are pinned.
+#[test]
+fn parachain_signing_payloads_are_pinned() {
+    let context = fixtures::signing_context();
+    let seconded = fixtures::compact_statement_seconded().signing_payload(&context);
+    assert_eq!(seconded, (b"BKNG", fixtures::compact_statement_seconded(), context).encode());
+    assert_eq!(
+        hex::encode(blake2_256(&seconded)),
+        "22f061883892c12ce713b714158f17b9205121bd8d53a6a8ea2cc71dc7ef9f5a"
+    );
+    let valid = fixtures::compact_statement_valid().signing_payload(&context);
+    assert_eq!(
+        hex::encode(blake2_256(&valid)),
+        "293efa0bb3466d630a7b7e2180bf972805e2b7f2abc54fd250d6b1c3133c868c"
+    );
+    let bitfield = fixtures::availability_bitfield().signing_payload(&context);
+    assert_eq!(bitfield, (b"AVBF", fixtures::availability_bitfield(), context).encode());
+    assert_eq!(
+        hex::encode(blake2_256(&bitfield)),
+        "faf43b3b9a3f6b829d227fda75c0accedc5e01bf61399e458c3a85ed00f4d7db"
+    );
+    let approval = fixtures::approval_vote().signing_payload(fixtures::session_index());
+    assert_eq!(
+        approval,
+        (b"APPR", fixtures::approval_vote().0, fixtures::session_index()).encode()
+    );
+    assert_eq!(
+        hex::encode(blake2_256(&approval)),
+        "f793dea893ead524e54218e32ce659fecadc4482fc63e0f670f0219e50c16e2f"
+    );
+}
+
+/// The signing context and signed bytes of each dispute statement kind about the fixture
+/// candidate in the fixture session are pinned. The backing kinds sign exactly what a backer
+/// signs (the pins equal the compact statements' above), the approval kind what a checker signs.
+#[test]
+fn dispute_statement_signing_payloads_are_pinned() {
+    let cases: [(DisputeStatement, &[u8], &str); 5] = [
+        (
+            DisputeStatement::Valid(fixtures::valid_kind_explicit()),
+            DISPUTE_SIGNING_CONTEXT,
+            "27de2367c25ed8156102201d6f4b0aec256854b0c3a935fcc067d5ca1618ab57",
+        ),
+        (
+            DisputeStatement::Valid(fixtures::valid_kind_backing_seconded()),
+            BACKING_SIGNING_CONTEXT,
+            "22f061883892c12ce713b714158f17b9205121bd8d53a6a8ea2cc71dc7ef9f5a",
+        ),
+        (
+            DisputeStatement::Valid(fixtures::valid_kind_backing_valid()),
+            BACKING_SIGNING_CONTEXT,
+            "293efa0bb3466d630a7b7e2180bf972805e2b7f2abc54fd250d6b1c3133c868c",
+        ),
+        (
+            DisputeStatement::Valid(fixtures::valid_kind_approval_checking()),
+            APPROVAL_SIGNING_CONTEXT,
+            "8735fe400265243d3e39a2cd3df08199bb59353ae6fd75d73c5b2350efc317f3",
+        ),
+        (
+            DisputeStatement::Invalid(fixtures::invalid_kind_explicit()),
+            DISPUTE_SIGNING_CONTEXT,
+            "ecad7af7e537d61c39cbed92a37565ffe636d44eed27c4f99acc6a7ad61c6d48",
+        ),
+    ];
+    for (statement, context, pinned) in cases {
+        let (got_context, payload) =
+            statement.signing_payload(fixtures::candidate_hash(), fixtures::session_index());
+        assert_eq!(got_context, context, "{statement:?}: signing context");
+        assert_eq!(hex::encode(blake2_256(&payload)), pinned, "{statement:?}: signed bytes");
+    }
 }
 
 /// The dev keyring and deterministic signing (host side only: needs the `std` feature).

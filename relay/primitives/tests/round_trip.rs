@@ -5,10 +5,19 @@
 //! one-byte compact length), its fixture from `common::fixtures`, and [`CASES`] pseudo-random
 //! values from a ChaCha stream seeded by the type's name, so every run checks the same values.
 //! For each value, [`common::assert_round_trip`] checks encode → `decode_bounded` equality and
-//! that trailing bytes, every truncation and an undersized limit are refused.
+//! that trailing bytes, every truncation and an undersized limit are refused. Enum generators
+//! pick among all variants (the first in the minimum, the last in the maximum value), and
+//! `assert_covers_variants` checks that every variant is generated.
 
 mod common;
 
+use atoll_primitives::parachain::{
+    ApprovalVote, AssignmentCert, AssignmentKind, AvailabilityBitfield, AvailableData,
+    BackedCandidate, CompactStatement, DelayTranche, DisputeStatement, DisputeStatementSet,
+    ErasureChunk, IndirectAssignmentCert, IndirectSignedApprovalVote, InvalidDisputeStatementKind,
+    ParaInherentData, SignedAvailabilityBitfield, SignedDisputeStatement, SignedStatement,
+    SigningContext, Statement, ValidDisputeStatementKind, ValidityAttestation,
+};
 use atoll_primitives::{blake2_256, decode_bounded};
 use atoll_primitives::{
     BlockData, BlockNumber, CandidateCommitments, CandidateDescriptor, CandidateHash,
@@ -122,6 +131,41 @@ impl Gen {
             Mode::Random => self.rng.gen(),
         };
         some.then(|| f(self))
+    }
+
+    /// `false`; `true`; or a fair coin.
+    fn bool(&mut self) -> bool {
+        match self.mode {
+            Mode::Min => false,
+            Mode::Max => true,
+            Mode::Random => self.rng.gen(),
+        }
+    }
+
+    /// Which of an enum's `count` variants to build: the first in [`Mode::Min`], the last in
+    /// [`Mode::Max`], uniformly at random otherwise.
+    fn variant(&mut self, count: usize) -> usize {
+        match self.mode {
+            Mode::Min => 0,
+            Mode::Max => count - 1,
+            Mode::Random => self.rng.gen_range(0..count),
+        }
+    }
+
+    /// A bit vector: empty; 64 bits (a two-byte compact length); or 0 to 300 bits, sometimes
+    /// exactly 63 or 64.
+    fn bits(&mut self) -> Vec<bool> {
+        let len = match self.mode {
+            Mode::Min => 0,
+            Mode::Max => 64,
+            Mode::Random => match self.rng.gen_range(0..16) {
+                0 => 0,
+                1 => 63,
+                2 => 64,
+                _ => self.rng.gen_range(1..=300),
+            },
+        };
+        (0..len).map(|_| self.bool()).collect()
     }
 }
 
@@ -258,23 +302,250 @@ fn committed_candidate_receipt(g: &mut Gen) -> CommittedCandidateReceipt {
     }
 }
 
-/// Round-trips `T`'s minimum, maximum and `fixture` values and [`CASES`] random ones.
+/// A signing context.
+fn signing_context(g: &mut Gen) -> SigningContext {
+    SigningContext { session: session_index(g), parent_hash: hash(g) }
+}
+
+/// Either variant: `Seconded` (a whole committed receipt) or `Valid`.
+fn statement(g: &mut Gen) -> Statement {
+    match g.variant(2) {
+        0 => Statement::Seconded(committed_candidate_receipt(g)),
+        _ => Statement::Valid(candidate_hash(g)),
+    }
+}
+
+/// Either variant: `Seconded` or `Valid`.
+fn compact_statement(g: &mut Gen) -> CompactStatement {
+    match g.variant(2) {
+        0 => CompactStatement::Seconded(candidate_hash(g)),
+        _ => CompactStatement::Valid(candidate_hash(g)),
+    }
+}
+
+/// A signed statement of either variant.
+fn signed_statement(g: &mut Gen) -> SignedStatement {
+    SignedStatement {
+        statement: statement(g),
+        validator: validator_index(g),
+        signature: sr25519_signature(g),
+    }
+}
+
+/// Either variant: `Implicit` or `Explicit`.
+fn validity_attestation(g: &mut Gen) -> ValidityAttestation {
+    match g.variant(2) {
+        0 => ValidityAttestation::Implicit(sr25519_signature(g)),
+        _ => ValidityAttestation::Explicit(sr25519_signature(g)),
+    }
+}
+
+/// A backed candidate with 0 to 4 votes.
+fn backed_candidate(g: &mut Gen) -> BackedCandidate {
+    BackedCandidate {
+        candidate: committed_candidate_receipt(g),
+        votes: g.vec_of(|g| (validator_index(g), validity_attestation(g))),
+    }
+}
+
+/// Available data.
+fn available_data(g: &mut Gen) -> AvailableData {
+    AvailableData { pov: pov(g), validation_data: persisted_validation_data(g) }
+}
+
+/// A chunk with 0 to 4 proof hashes.
+fn erasure_chunk(g: &mut Gen) -> ErasureChunk {
+    ErasureChunk { chunk: g.bytes(), index: validator_index(g), proof: g.vec_of(hash) }
+}
+
+/// A bitfield of 0 to 300 bits.
+fn availability_bitfield(g: &mut Gen) -> AvailabilityBitfield {
+    AvailabilityBitfield(g.bits())
+}
+
+/// A signed bitfield.
+fn signed_availability_bitfield(g: &mut Gen) -> SignedAvailabilityBitfield {
+    SignedAvailabilityBitfield {
+        payload: availability_bitfield(g),
+        validator: validator_index(g),
+        signature: sr25519_signature(g),
+    }
+}
+
+/// A tranche.
+fn delay_tranche(g: &mut Gen) -> DelayTranche {
+    DelayTranche(g.u32())
+}
+
+/// Either variant: `RelayVrfModulo` or `RelayVrfDelay`.
+fn assignment_kind(g: &mut Gen) -> AssignmentKind {
+    match g.variant(2) {
+        0 => AssignmentKind::RelayVrfModulo { sample: g.u32() },
+        _ => AssignmentKind::RelayVrfDelay { core: core_index(g) },
+    }
+}
+
+/// An assignment cert of either kind.
+fn assignment_cert(g: &mut Gen) -> AssignmentCert {
+    AssignmentCert { kind: assignment_kind(g), vrf_output: g.bytes32(), vrf_proof: g.bytes64() }
+}
+
+/// A gossiped assignment.
+fn indirect_assignment_cert(g: &mut Gen) -> IndirectAssignmentCert {
+    IndirectAssignmentCert {
+        block_hash: hash(g),
+        validator: validator_index(g),
+        cert: assignment_cert(g),
+        tranche: delay_tranche(g),
+        candidate_index: g.u32(),
+    }
+}
+
+/// An approval vote.
+fn approval_vote(g: &mut Gen) -> ApprovalVote {
+    ApprovalVote(candidate_hash(g))
+}
+
+/// A gossiped approval vote.
+fn indirect_signed_approval_vote(g: &mut Gen) -> IndirectSignedApprovalVote {
+    IndirectSignedApprovalVote {
+        block_hash: hash(g),
+        candidate_index: g.u32(),
+        validator: validator_index(g),
+        signature: sr25519_signature(g),
+    }
+}
+
+/// Any of the four variants.
+fn valid_dispute_statement_kind(g: &mut Gen) -> ValidDisputeStatementKind {
+    match g.variant(4) {
+        0 => ValidDisputeStatementKind::Explicit,
+        1 => ValidDisputeStatementKind::BackingSeconded(hash(g)),
+        2 => ValidDisputeStatementKind::BackingValid(hash(g)),
+        _ => ValidDisputeStatementKind::ApprovalChecking,
+    }
+}
+
+/// The only variant, `Explicit` (the generator takes a `Gen` to fit [`check_values`]).
+fn invalid_dispute_statement_kind(_: &mut Gen) -> InvalidDisputeStatementKind {
+    InvalidDisputeStatementKind::Explicit
+}
+
+/// Either variant, `Valid` with any of its kinds.
+fn dispute_statement(g: &mut Gen) -> DisputeStatement {
+    match g.variant(2) {
+        0 => DisputeStatement::Valid(valid_dispute_statement_kind(g)),
+        _ => DisputeStatement::Invalid(invalid_dispute_statement_kind(g)),
+    }
+}
+
+/// A signed dispute statement of any kind.
+fn signed_dispute_statement(g: &mut Gen) -> SignedDisputeStatement {
+    SignedDisputeStatement {
+        candidate_hash: candidate_hash(g),
+        session: session_index(g),
+        statement: dispute_statement(g),
+        validator: validator_index(g),
+        signature: sr25519_signature(g),
+    }
+}
+
+/// A statement set with 0 to 4 statements.
+fn dispute_statement_set(g: &mut Gen) -> DisputeStatementSet {
+    DisputeStatementSet {
+        candidate_hash: candidate_hash(g),
+        session: session_index(g),
+        para_id: para_id(g),
+        statements: g.vec_of(|g| (dispute_statement(g), validator_index(g), sr25519_signature(g))),
+    }
+}
+
+/// A para inherent with 0 to 2 items of each kind (at most 2: a backed candidate is large, and
+/// [`common::assert_round_trip`] decodes every truncation).
+fn para_inherent_data(g: &mut Gen) -> ParaInherentData {
+    let mut inherent = ParaInherentData {
+        bitfields: g.vec_of(signed_availability_bitfield),
+        backed_candidates: g.vec_of(backed_candidate),
+        disputes: g.vec_of(dispute_statement_set),
+    };
+    inherent.bitfields.truncate(2);
+    inherent.backed_candidates.truncate(2);
+    inherent.disputes.truncate(2);
+    inherent
+}
+
+/// Round-trips `T`'s minimum, maximum and `fixture` values and [`CASES`] random ones, and
+/// checks that the minimum value is `T::default()`.
 fn check<T>(label: &str, fixture: T, mut generate: impl FnMut(&mut Gen) -> T)
 where
     T: Encode + Decode + PartialEq + Debug + Default,
 {
     let mut g = Gen::new(label);
     g.mode = Mode::Min;
-    let min = generate(&mut g);
-    assert_eq!(min, T::default(), "{label}: the minimum value is the default");
-    assert_round_trip(&format!("{label} min"), &min);
+    assert_eq!(generate(&mut g), T::default(), "{label}: the minimum value is the default");
+    check_values(label, &[fixture], generate);
+}
+
+/// Round-trips `T`'s minimum and maximum values, every value of `fixtures` and [`CASES`]
+/// random ones (for types without a `Default`, such as enums).
+fn check_values<T>(label: &str, fixtures: &[T], generate: impl FnMut(&mut Gen) -> T)
+where
+    T: Encode + Decode + PartialEq + Debug,
+{
+    check_values_n(label, fixtures, generate, CASES);
+}
+
+/// [`check_values`] with `cases` random values instead of [`CASES`] (for types whose random
+/// values are large: every truncation of every value is decoded).
+fn check_values_n<T>(
+    label: &str,
+    fixtures: &[T],
+    mut generate: impl FnMut(&mut Gen) -> T,
+    cases: usize,
+) where
+    T: Encode + Decode + PartialEq + Debug,
+{
+    let mut g = Gen::new(label);
+    g.mode = Mode::Min;
+    assert_round_trip(&format!("{label} min"), &generate(&mut g));
     g.mode = Mode::Max;
     assert_round_trip(&format!("{label} max"), &generate(&mut g));
-    assert_round_trip(&format!("{label} fixture"), &fixture);
+    for (i, fixture) in fixtures.iter().enumerate() {
+        assert_round_trip(&format!("{label} fixture {i}"), fixture);
+    }
     g.mode = Mode::Random;
-    for case in 0..CASES {
+    for case in 0..cases {
         assert_round_trip(&format!("{label} case {case}"), &generate(&mut g));
     }
+}
+
+/// Asserts that among `T`'s minimum, maximum and [`CASES`] random values every encoding
+/// prefix of `prefixes` occurs: one per enum variant (the variant index, and for nested enums
+/// the inner index too), so the random round trips cover every variant.
+fn assert_covers_variants<T: Encode>(
+    label: &str,
+    prefixes: &[&[u8]],
+    mut generate: impl FnMut(&mut Gen) -> T,
+) {
+    let mut g = Gen::new(label);
+    let mut encodings = Vec::new();
+    for mode in [Mode::Min, Mode::Max] {
+        g.mode = mode;
+        encodings.push(generate(&mut g).encode());
+    }
+    g.mode = Mode::Random;
+    encodings.extend((0..CASES).map(|_| generate(&mut g).encode()));
+    for prefix in prefixes {
+        assert!(
+            encodings.iter().any(|e| e.starts_with(prefix)),
+            "{label}: no generated value encodes with prefix 0x{}",
+            hex::encode(prefix)
+        );
+    }
+    assert!(
+        encodings.iter().all(|e| prefixes.iter().any(|p| e.starts_with(p))),
+        "{label}: a generated value has a variant prefix not listed"
+    );
 }
 
 /// Round-trips a fixed-size type and checks each encoding is exactly `max_encoded_len` bytes.
@@ -435,6 +706,226 @@ fn committed_candidate_receipt_round_trips() {
     );
 }
 
+/// `SigningContext` round-trips.
+#[test]
+fn signing_context_round_trips() {
+    check("SigningContext", fixtures::signing_context(), signing_context);
+}
+
+/// `Statement` round-trips, both variants (`Seconded` and `Valid`).
+#[test]
+fn statement_round_trips() {
+    assert_covers_variants("Statement", &[&[1], &[2]], statement);
+    check_values(
+        "Statement",
+        &[fixtures::statement_seconded(), fixtures::statement_valid()],
+        statement,
+    );
+}
+
+/// `CompactStatement` round-trips, both variants.
+#[test]
+fn compact_statement_round_trips() {
+    assert_covers_variants("CompactStatement", &[&[1], &[2]], compact_statement);
+    check_values(
+        "CompactStatement",
+        &[fixtures::compact_statement_seconded(), fixtures::compact_statement_valid()],
+        compact_statement,
+    );
+}
+
+/// `SignedStatement` round-trips, with either statement variant.
+#[test]
+fn signed_statement_round_trips() {
+    assert_covers_variants("SignedStatement", &[&[1], &[2]], signed_statement);
+    check_values("SignedStatement", &[fixtures::signed_statement()], signed_statement);
+}
+
+/// `ValidityAttestation` round-trips, both variants (`Implicit` and `Explicit`).
+#[test]
+fn validity_attestation_round_trips() {
+    assert_covers_variants("ValidityAttestation", &[&[1], &[2]], validity_attestation);
+    check_values(
+        "ValidityAttestation",
+        &[fixtures::validity_attestation_implicit(), fixtures::validity_attestation_explicit()],
+        validity_attestation,
+    );
+}
+
+/// `BackedCandidate` round-trips, with 0 to 4 votes of either kind.
+#[test]
+fn backed_candidate_round_trips() {
+    check_values("BackedCandidate", &[fixtures::backed_candidate()], backed_candidate);
+}
+
+/// `AvailableData` round-trips.
+#[test]
+fn available_data_round_trips() {
+    check("AvailableData", fixtures::available_data(), available_data);
+}
+
+/// `ErasureChunk` round-trips, from empty to 16384 bytes, with 0 to 4 proof hashes.
+#[test]
+fn erasure_chunk_round_trips() {
+    check("ErasureChunk", fixtures::erasure_chunk(), erasure_chunk);
+}
+
+/// `AvailabilityBitfield` round-trips, from 0 to 300 bits.
+#[test]
+fn availability_bitfield_round_trips() {
+    check("AvailabilityBitfield", fixtures::availability_bitfield(), availability_bitfield);
+}
+
+/// `SignedAvailabilityBitfield` round-trips.
+#[test]
+fn signed_availability_bitfield_round_trips() {
+    check_values(
+        "SignedAvailabilityBitfield",
+        &[fixtures::signed_availability_bitfield()],
+        signed_availability_bitfield,
+    );
+}
+
+/// `DelayTranche` round-trips.
+#[test]
+fn delay_tranche_round_trips() {
+    check("DelayTranche", fixtures::delay_tranche(), delay_tranche);
+}
+
+/// `AssignmentKind` round-trips, both variants (`RelayVrfModulo` and `RelayVrfDelay`).
+#[test]
+fn assignment_kind_round_trips() {
+    assert_covers_variants("AssignmentKind", &[&[0], &[1]], assignment_kind);
+    check_values(
+        "AssignmentKind",
+        &[fixtures::assignment_kind_modulo(), fixtures::assignment_kind_delay()],
+        assignment_kind,
+    );
+}
+
+/// `AssignmentCert` round-trips, with either assignment kind.
+#[test]
+fn assignment_cert_round_trips() {
+    assert_covers_variants("AssignmentCert", &[&[0], &[1]], assignment_cert);
+    check_values("AssignmentCert", &[fixtures::assignment_cert()], assignment_cert);
+}
+
+/// `IndirectAssignmentCert` round-trips.
+#[test]
+fn indirect_assignment_cert_round_trips() {
+    check_values(
+        "IndirectAssignmentCert",
+        &[fixtures::indirect_assignment_cert()],
+        indirect_assignment_cert,
+    );
+}
+
+/// `ApprovalVote` round-trips.
+#[test]
+fn approval_vote_round_trips() {
+    check_values("ApprovalVote", &[fixtures::approval_vote()], approval_vote);
+}
+
+/// `IndirectSignedApprovalVote` round-trips.
+#[test]
+fn indirect_signed_approval_vote_round_trips() {
+    check_values(
+        "IndirectSignedApprovalVote",
+        &[fixtures::indirect_signed_approval_vote()],
+        indirect_signed_approval_vote,
+    );
+}
+
+/// `ValidDisputeStatementKind` round-trips, all four variants.
+#[test]
+fn valid_dispute_statement_kind_round_trips() {
+    assert_covers_variants(
+        "ValidDisputeStatementKind",
+        &[&[0], &[1], &[2], &[3]],
+        valid_dispute_statement_kind,
+    );
+    check_values(
+        "ValidDisputeStatementKind",
+        &[
+            fixtures::valid_kind_explicit(),
+            fixtures::valid_kind_backing_seconded(),
+            fixtures::valid_kind_backing_valid(),
+            fixtures::valid_kind_approval_checking(),
+        ],
+        valid_dispute_statement_kind,
+    );
+}
+
+/// `InvalidDisputeStatementKind` round-trips (one variant).
+#[test]
+fn invalid_dispute_statement_kind_round_trips() {
+    assert_covers_variants("InvalidDisputeStatementKind", &[&[0]], invalid_dispute_statement_kind);
+    check_values(
+        "InvalidDisputeStatementKind",
+        &[fixtures::invalid_kind_explicit()],
+        invalid_dispute_statement_kind,
+    );
+}
+
+/// The five dispute statements `Valid(kind)` for each valid kind and `Invalid(Explicit)`.
+const DISPUTE_STATEMENT_PREFIXES: [&[u8]; 5] = [&[0, 0], &[0, 1], &[0, 2], &[0, 3], &[1, 0]];
+
+/// `DisputeStatement` round-trips, every (variant, kind) pair.
+#[test]
+fn dispute_statement_round_trips() {
+    assert_covers_variants("DisputeStatement", &DISPUTE_STATEMENT_PREFIXES, dispute_statement);
+    check_values(
+        "DisputeStatement",
+        &[fixtures::dispute_statement_valid(), fixtures::dispute_statement_invalid()],
+        dispute_statement,
+    );
+}
+
+/// `SignedDisputeStatement` round-trips, with every (variant, kind) pair.
+#[test]
+fn signed_dispute_statement_round_trips() {
+    // The statement follows the 32-byte candidate hash and the 4-byte session.
+    let mut g = Gen::new("SignedDisputeStatement");
+    let mut seen = [false; 5];
+    for _ in 0..CASES {
+        let encoded = signed_dispute_statement(&mut g).encode();
+        for (i, prefix) in DISPUTE_STATEMENT_PREFIXES.iter().enumerate() {
+            seen[i] |= encoded[36..].starts_with(prefix);
+        }
+    }
+    assert_eq!(seen, [true; 5], "SignedDisputeStatement: every statement kind generated");
+    check_values(
+        "SignedDisputeStatement",
+        &[fixtures::signed_dispute_statement()],
+        signed_dispute_statement,
+    );
+}
+
+/// `DisputeStatementSet` round-trips, with 0 to 4 statements of any kind.
+#[test]
+fn dispute_statement_set_round_trips() {
+    check_values(
+        "DisputeStatementSet",
+        &[fixtures::dispute_statement_set()],
+        dispute_statement_set,
+    );
+}
+
+/// `ParaInherentData` round-trips, with 0 to 2 items of each kind (a quarter of [`CASES`]:
+/// its values are the largest; the item types have their own full round trips above).
+#[test]
+fn para_inherent_data_round_trips() {
+    let mut g = Gen::new("ParaInherentData");
+    g.mode = Mode::Min;
+    assert_eq!(para_inherent_data(&mut g), ParaInherentData::default(), "the minimum value");
+    check_values_n(
+        "ParaInherentData",
+        &[fixtures::para_inherent_data()],
+        para_inherent_data,
+        CASES / 4,
+    );
+}
+
 /// The id newtypes encode exactly like a bare `u32` (4 bytes little-endian) and decode from it.
 #[test]
 fn id_newtypes_encode_as_u32_little_endian() {
@@ -543,4 +1034,68 @@ fn bit_flipped_encodings_never_panic_and_decode_canonically() {
     flip_and_probe("ValidationResult flipped", validation_result);
     flip_and_probe("CandidateCommitments flipped", candidate_commitments);
     flip_and_probe("CommittedCandidateReceipt flipped", committed_candidate_receipt);
+}
+
+/// Random bytes never panic `decode_bounded` for the parachain host's types, and whatever they
+/// decode to re-encodes to them.
+#[test]
+fn parachain_random_bytes_never_panic_and_decode_canonically() {
+    let mut g = Gen::new("parachain garbage");
+    for _ in 0..2_000 {
+        let len = g.rng.gen_range(0..400);
+        let mut bytes = vec![0u8; len];
+        g.rng.fill(&mut bytes[..]);
+        // Half the time, start with a small byte: a valid enum tag or a short length prefix.
+        if !bytes.is_empty() && g.rng.gen() {
+            bytes[0] = g.rng.gen_range(0..8);
+        }
+        assert_canonical_if_decodes::<SigningContext>("SigningContext", &bytes);
+        assert_canonical_if_decodes::<Statement>("Statement", &bytes);
+        assert_canonical_if_decodes::<CompactStatement>("CompactStatement", &bytes);
+        assert_canonical_if_decodes::<SignedStatement>("SignedStatement", &bytes);
+        assert_canonical_if_decodes::<ValidityAttestation>("ValidityAttestation", &bytes);
+        assert_canonical_if_decodes::<BackedCandidate>("BackedCandidate", &bytes);
+        assert_canonical_if_decodes::<AvailableData>("AvailableData", &bytes);
+        assert_canonical_if_decodes::<ErasureChunk>("ErasureChunk", &bytes);
+        assert_canonical_if_decodes::<AvailabilityBitfield>("AvailabilityBitfield", &bytes);
+        assert_canonical_if_decodes::<SignedAvailabilityBitfield>("SignedBitfield", &bytes);
+        assert_canonical_if_decodes::<AssignmentKind>("AssignmentKind", &bytes);
+        assert_canonical_if_decodes::<AssignmentCert>("AssignmentCert", &bytes);
+        assert_canonical_if_decodes::<IndirectAssignmentCert>("IndirectAssignment", &bytes);
+        assert_canonical_if_decodes::<IndirectSignedApprovalVote>("IndirectApproval", &bytes);
+        assert_canonical_if_decodes::<ValidDisputeStatementKind>("ValidKind", &bytes);
+        assert_canonical_if_decodes::<InvalidDisputeStatementKind>("InvalidKind", &bytes);
+        assert_canonical_if_decodes::<DisputeStatement>("DisputeStatement", &bytes);
+        assert_canonical_if_decodes::<SignedDisputeStatement>("SignedDispute", &bytes);
+        assert_canonical_if_decodes::<DisputeStatementSet>("DisputeStatementSet", &bytes);
+        assert_canonical_if_decodes::<ParaInherentData>("ParaInherentData", &bytes);
+    }
+}
+
+/// Flipping one bit of a valid encoding of a parachain host type never panics
+/// `decode_bounded`, and whatever the damaged bytes decode to re-encodes to them (enum tags,
+/// `bool`s and length prefixes cannot be bent).
+#[test]
+fn parachain_bit_flipped_encodings_never_panic_and_decode_canonically() {
+    /// Flips one random bit of [`CASES`] generated encodings and probes each.
+    fn flip_and_probe<T: Encode + Decode + Debug>(label: &str, generate: fn(&mut Gen) -> T) {
+        let mut g = Gen::new(label);
+        for _ in 0..CASES {
+            let mut bytes = generate(&mut g).encode();
+            let end = bytes.len().min(if g.rng.gen() { 16 } else { usize::MAX });
+            let at = g.rng.gen_range(0..end);
+            bytes[at] ^= 1 << g.rng.gen_range(0..8);
+            assert_canonical_if_decodes::<T>(label, &bytes);
+        }
+    }
+    flip_and_probe("Statement flipped", statement);
+    flip_and_probe("SignedStatement flipped", signed_statement);
+    flip_and_probe("BackedCandidate flipped", backed_candidate);
+    flip_and_probe("AvailableData flipped", available_data);
+    flip_and_probe("ErasureChunk flipped", erasure_chunk);
+    flip_and_probe("SignedAvailabilityBitfield flipped", signed_availability_bitfield);
+    flip_and_probe("IndirectAssignmentCert flipped", indirect_assignment_cert);
+    flip_and_probe("SignedDisputeStatement flipped", signed_dispute_statement);
+    flip_and_probe("DisputeStatementSet flipped", dispute_statement_set);
+    flip_and_probe("ParaInherentData flipped", para_inherent_data);
 }

@@ -64,4 +64,13 @@ pub enum InternalError {
     /// A state the code rules out happened; names the invariant.
     #[error("invariant violated: {0}")]
     Invariant(&'static str),
+    /// The code of a hash could not be found (a caller's lookup failed), or what was found
+    /// does not hash to it.
+    #[error("no validation code for {code_hash}: {reason}")]
+    CodeUnavailable {
+        /// The hash asked for.
+        code_hash: atoll_primitives::Hash,
+        /// Why.
+        reason: String,
+    },
 }

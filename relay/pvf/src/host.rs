@@ -12,7 +12,7 @@ use crate::artifact_cache::ArtifactCache;
 use crate::config::{ExecutorParams, PvfConfig, TimeoutKind};
 use crate::engine::{new_engine, EpochTicker};
 use crate::error::InternalError;
-use crate::execute::{decode_validation_result, on_execution_thread, run_validation, Fault};
+use crate::execute::{decode_validation_result, run_validation, Fault};
 use crate::host_functions::{link, StorageLinking};
 use crate::instance::{millis, CallError, RuntimeInstance};
 use crate::outcome::{ExecutionTimes, InvalidReason, ValidationOutcome};
@@ -23,6 +23,7 @@ use crate::prepare::{
 use crate::stats::{bump, PvfStats, StatsCounters};
 use crate::storage::{NoStorage, StorageHost};
 use crate::store_data::HostState;
+use crate::worker::ExecutionWorker;
 
 /// The result of preparing one code hash, computed once per host.
 type PrepareResult = Result<Arc<PreparedArtifact>, PrepareError>;
@@ -44,8 +45,9 @@ pub struct PvfHost {
     /// the code stay cached (the code will not get better); internal ones are retried.
     memory: Mutex<HashMap<ValidationCodeHash, ArtifactSlot>>,
     /// The linker of validation: storage imports forbidden.
-    validation_linker: Linker<HostState<NoStorage>>,
+    validation_linker: Arc<Linker<HostState<NoStorage>>>,
     stats: Arc<StatsCounters>,
+    worker: ExecutionWorker,
 }
 
 impl core::fmt::Debug for PvfHost {
@@ -68,13 +70,15 @@ impl PvfHost {
         let disk = ArtifactCache::new(cache_dir, &engine, &params);
         let mut validation_linker = Linker::new(&engine);
         link(&mut validation_linker, StorageLinking::Forbidden)?;
+        let worker = ExecutionWorker::new(params.execution_thread_stack());
         Ok(PvfHost {
             params,
             engine,
             ticker,
             disk,
             memory: Mutex::new(HashMap::new()),
-            validation_linker,
+            validation_linker: Arc::new(validation_linker),
+            worker,
             stats: Arc::new(StatsCounters::default()),
         })
     }
@@ -193,6 +197,48 @@ impl PvfHost {
         self.validate_timed(code, params, kind).0
     }
 
+    /// [`PvfHost::validate`] for code known by its hash, as validators know it (the
+    /// candidate's descriptor names it): the code is loaded with `load` and hashed only when
+    /// its artifact is not in memory yet, which keeps the hot path free of hashing megabytes
+    /// of Wasm. Code that cannot be loaded, or does not hash to `code_hash`, is the caller's
+    /// failure: [`ValidationOutcome::Internal`], never a verdict.
+    pub fn validate_by_hash(
+        &self,
+        code_hash: ValidationCodeHash,
+        load: impl FnOnce() -> Result<ValidationCode, String>,
+        params: &ValidationParams,
+        kind: TimeoutKind,
+    ) -> ValidationOutcome {
+        let cached = {
+            let memory = self.memory.lock().unwrap_or_else(PoisonError::into_inner);
+            memory.get(&code_hash).and_then(|slot| slot.get().cloned())
+        };
+        let (outcome, _) = match cached {
+            Some(prepared) => {
+                bump(&self.stats.memory_cache_hits);
+                self.execute_prepared(prepared, params, kind, ExecutionTimes::default())
+            }
+            None => {
+                let unavailable = |reason: String| {
+                    ValidationOutcome::Internal(InternalError::CodeUnavailable {
+                        code_hash: code_hash.0,
+                        reason,
+                    })
+                };
+                match load() {
+                    Err(reason) => (unavailable(reason), ExecutionTimes::default()),
+                    Ok(code) if code.hash() != code_hash => (
+                        unavailable("the loaded code has another hash".into()),
+                        ExecutionTimes::default(),
+                    ),
+                    Ok(code) => self.validate_inner(&code, params, kind),
+                }
+            }
+        };
+        self.count(code_hash, &outcome);
+        outcome
+    }
+
     /// [`PvfHost::validate`], also reporting how long each phase took.
     pub fn validate_timed(
         &self,
@@ -200,9 +246,18 @@ impl PvfHost {
         params: &ValidationParams,
         kind: TimeoutKind,
     ) -> (ValidationOutcome, ExecutionTimes) {
-        let code_hash = code.hash();
         let (outcome, times) = self.validate_inner(code, params, kind);
-        match &outcome {
+        if !matches!(outcome, ValidationOutcome::Valid(_)) {
+            self.count(code.hash(), &outcome);
+        } else {
+            bump(&self.stats.valid);
+        }
+        (outcome, times)
+    }
+
+    /// Counts an outcome in the stats (and logs the failures).
+    fn count(&self, code_hash: ValidationCodeHash, outcome: &ValidationOutcome) {
+        match outcome {
             ValidationOutcome::Valid(_) => bump(&self.stats.valid),
             ValidationOutcome::Invalid(reason) => {
                 bump(&self.stats.invalid);
@@ -216,7 +271,6 @@ impl PvfHost {
                 tracing::warn!(target: "pvf", code_hash = %code_hash.0, %error, "validation failed internally");
             }
         }
-        (outcome, times)
     }
 
     fn validate_inner(
@@ -236,6 +290,17 @@ impl PvfHost {
         let started = crate::clock::now();
         let prepared = self.prepare(code);
         times.prepare = started.elapsed();
+        self.execute_prepared(prepared, params, kind, times)
+    }
+
+    /// Step 4 on a prepared (or refused) artifact.
+    fn execute_prepared(
+        &self,
+        prepared: PrepareResult,
+        params: &ValidationParams,
+        kind: TimeoutKind,
+        mut times: ExecutionTimes,
+    ) -> (ValidationOutcome, ExecutionTimes) {
         let artifact = match prepared {
             Ok(artifact) => artifact,
             // Step 2: prepare errors are verdicts on the code, except the host's own.
@@ -246,15 +311,10 @@ impl PvfHost {
         let timeout = self.params.timeout(kind);
         let deadline = self.ticker.deadline(timeout);
         bump(&self.stats.executions);
-        let run = on_execution_thread(self.params.execution_thread_stack(), || {
-            run_validation(
-                &self.engine,
-                &self.validation_linker,
-                &artifact,
-                &self.params,
-                deadline,
-                &input,
-            )
+        let (engine, linker, params) =
+            (self.engine.clone(), Arc::clone(&self.validation_linker), self.params.clone());
+        let run = self.worker.run(move || {
+            run_validation(&engine, &linker, &artifact, &params, deadline, &input)
         });
         let run = match run {
             Ok(run) => run,

@@ -82,6 +82,7 @@ mod prepare;
 mod stats;
 mod storage;
 mod store_data;
+mod worker;
 
 pub use config::{
     ExecutorParams, PvfConfig, TimeoutKind, EPOCH_TICK, MAX_LOG_MESSAGE_BYTES,

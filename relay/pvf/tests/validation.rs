@@ -43,6 +43,36 @@ fn valid_runtime_validates_twice_with_one_compilation() {
     eprintln!("compile time of the echo fixture: {:?}", artifact.preparation_time());
 }
 
+/// Validation by code hash loads (and hashes) the code only while its artifact is not in
+/// memory; a failed load or code of another hash is the caller's failure (`Internal`).
+#[test]
+fn validation_by_hash_loads_the_code_once_and_refuses_a_wrong_load() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let host = host(dir.path());
+    let code = echo_runtime();
+    let params = params_with_head(b"parent head #1");
+    let loads = std::cell::Cell::new(0);
+    for _ in 0..3 {
+        let outcome = host.validate_by_hash(
+            code.hash(),
+            || {
+                loads.set(loads.get() + 1);
+                Ok(code.clone())
+            },
+            &params,
+            TimeoutKind::Backing,
+        );
+        assert_eq!(outcome, ValidationOutcome::Valid(echo_result(&params)));
+    }
+    assert_eq!(loads.get(), 1, "the code is loaded only on the first validation");
+    let other = atoll_primitives::ValidationCodeHash(atoll_primitives::Hash([7; 32]));
+    let wrong = host.validate_by_hash(other, || Ok(code.clone()), &params, TimeoutKind::Backing);
+    assert!(matches!(wrong, ValidationOutcome::Internal(_)), "{wrong:?}");
+    let missing =
+        host.validate_by_hash(other, || Err("no such code".into()), &params, TimeoutKind::Backing);
+    assert!(matches!(missing, ValidationOutcome::Internal(_)), "{missing:?}");
+}
+
 #[test]
 fn fixed_output_with_messages_is_returned_as_is() {
     let dir = tempfile::tempdir().expect("temp dir");

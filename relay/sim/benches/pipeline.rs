@@ -25,6 +25,9 @@ fn main() {
     config.session_length = 600;
     config.validators_per_group = 5;
     config.needed_approvals = env_or("ATOLL_BENCH_NEEDED_APPROVALS", 5) as u32;
+    // One tranche-0 sample per validator: about n / cores = 5 first checkers per candidate,
+    // the number needed (Polkadot's proportion: ~30 needed of ~300 validators on ~60 cores).
+    config.relay_vrf_modulo_samples = env_or("ATOLL_BENCH_VRF_SAMPLES", 1) as u32;
 
     let started = Instant::now();
     let mut net = ParaNet::new(&config);

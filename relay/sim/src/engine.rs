@@ -9,7 +9,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::event_log::{EventKind, EventLog};
 use crate::network::{LinkProfile, Network};
-use crate::node::{Ctx, NodeId, SimNode};
+use crate::node::{Ctx, NodeId, Recipients, SimNode};
 use crate::store::SimStore;
 
 /// Settings of a simulation.
@@ -270,8 +270,9 @@ impl<N: SimNode> Simulation<N> {
             let digest = Hash::of_encoded(&msg);
             let msg = Arc::new(msg);
             let targets: Vec<NodeId> = match to {
-                Some(t) => vec![t],
-                None => (0..n).map(NodeId).filter(|t| *t != id).collect(),
+                Recipients::One(t) => vec![t],
+                Recipients::All => (0..n).map(NodeId).filter(|t| *t != id).collect(),
+                Recipients::Many(list) => list,
             };
             for target in targets {
                 // Rule 3.

@@ -15,6 +15,16 @@ impl core::fmt::Display for NodeId {
     }
 }
 
+/// Who a sent message goes to.
+pub(crate) enum Recipients {
+    /// One node.
+    One(NodeId),
+    /// Every other node.
+    All,
+    /// These nodes.
+    Many(Vec<NodeId>),
+}
+
 /// A state machine driven by the simulator.
 pub trait SimNode {
     /// What nodes send each other.
@@ -34,7 +44,7 @@ pub struct Ctx<'a, M> {
     pub(crate) me: NodeId,
     pub(crate) rng: &'a mut ChaCha8Rng,
     pub(crate) store: &'a mut SimStore,
-    pub(crate) sends: Vec<(Option<NodeId>, M)>,
+    pub(crate) sends: Vec<(Recipients, M)>,
     pub(crate) timers: Vec<(u64, u64)>,
     pub(crate) notes: Vec<Vec<u8>>,
 }
@@ -62,12 +72,17 @@ impl<M> Ctx<'_, M> {
 
     /// Sends `msg` to `to`.
     pub fn send(&mut self, to: NodeId, msg: M) {
-        self.sends.push((Some(to), msg));
+        self.sends.push((Recipients::One(to), msg));
     }
 
     /// Sends `msg` to every other node.
     pub fn broadcast(&mut self, msg: M) {
-        self.sends.push((None, msg));
+        self.sends.push((Recipients::All, msg));
+    }
+
+    /// Sends one `msg` to each of `to` (hashed and shared once, like a broadcast).
+    pub fn multicast(&mut self, to: Vec<NodeId>, msg: M) {
+        self.sends.push((Recipients::Many(to), msg));
     }
 
     /// Fires [`SimNode::on_timer`] with `timer` at `at_ms` (immediately if in the past).

@@ -53,6 +53,8 @@ pub struct ParaNetConfig {
     pub needed_approvals: u32,
     /// Validators per backing group.
     pub validators_per_group: u32,
+    /// VRF samples of the tranche-0 approval criterion per validator and block.
+    pub relay_vrf_modulo_samples: u32,
     /// The host's timers.
     pub host: HostConfig,
 }
@@ -71,6 +73,7 @@ impl ParaNetConfig {
             cost: ExecutionCost::default(),
             needed_approvals: 2,
             validators_per_group: 2,
+            relay_vrf_modulo_samples: 2,
             host: HostConfig::default(),
         }
     }
@@ -147,6 +150,7 @@ impl ParaNet {
             needed_approvals: config.needed_approvals,
             validators_per_group: config.validators_per_group,
             minimum_backing_votes: config.validators_per_group.min(2),
+            relay_vrf_modulo_samples: config.relay_vrf_modulo_samples,
             ..HostConfiguration::test_network()
         };
         genesis.paras = para_ids

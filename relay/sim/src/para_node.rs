@@ -29,17 +29,16 @@ use atoll_parachain_host::{
     ExecutionKind, HostAction, HostEvent, HostMessage, Misbehaviour, ParachainHost, Target,
     ValidationRequest, ValidationVerdict,
 };
-use atoll_primitives::{
-    CandidateCommitments, CandidateHash, Hash, ParaId, ValidationCode, ValidationParams,
-    ValidationResult,
-};
+use atoll_primitives::{CandidateCommitments, CandidateHash, Hash, ParaId, ValidationParams};
 use atoll_pvf::{PvfHost, TimeoutKind, ValidationOutcome};
 use atoll_relay_chain::RelayExtrinsic;
 use parity_scale_codec::Encode;
 
 use crate::node::{Ctx, NodeId, SimNode};
 
-/// What pipeline nodes send each other.
+/// What pipeline nodes send each other. (Variants differ in size; the simulator shares each
+/// sent message behind an `Arc`, so boxing would only add an allocation.)
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq, Encode)]
 pub enum ParaSimMessage {
     /// A relay-chain message (blocks, votes, sync).
@@ -308,8 +307,16 @@ impl ParaSimNode {
                                 ParaReport::Collated { para_id: para, relay_parent: hash },
                             ));
                         }
+                        // One multicast per distinct collation (an equivocating collator has two).
+                        let mut batches: Vec<(Vec<NodeId>, HostMessage)> = Vec::new();
                         for (validator, msg) in messages {
-                            ctx.send(NodeId(validator.0), ParaSimMessage::Host(msg));
+                            match batches.iter_mut().find(|(_, m)| *m == msg) {
+                                Some((to, _)) => to.push(NodeId(validator.0)),
+                                None => batches.push((vec![NodeId(validator.0)], msg)),
+                            }
+                        }
+                        for (to, msg) in batches {
+                            ctx.multicast(to, ParaSimMessage::Host(msg));
                         }
                     }
                     Err(e) => self.reports.push((now, ParaReport::CollatorError(e.to_string()))),
@@ -331,10 +338,8 @@ impl ParaSimNode {
                     ctx.send(NodeId(p.0 as u32), ParaSimMessage::Host(msg))
                 }
                 HostAction::Broadcast(msg) => {
-                    let msg = ParaSimMessage::Host(msg);
-                    for v in (0..self.validators).map(NodeId).filter(|v| *v != me) {
-                        ctx.send(v, msg.clone());
-                    }
+                    let to = (0..self.validators).map(NodeId).filter(|v| *v != me).collect();
+                    ctx.multicast(to, ParaSimMessage::Host(msg));
                 }
                 HostAction::Validate(request) => self.validate(ctx, request),
                 HostAction::WakeAt(at) => {
@@ -361,7 +366,7 @@ impl ParaSimNode {
         let back_anything =
             matches!(&self.role, Role::Validator { stand_in, .. } if stand_in.back_anything);
         let verdict = match (back_anything, self.seen_commitments.get(&candidate_hash)) {
-            (true, Some(c)) => ValidationVerdict::Valid(claimed_result(c)),
+            (true, Some(c)) => ValidationVerdict::Valid(c.clone().into()),
             _ => self.execute(&request),
         };
         self.reports.push((
@@ -388,20 +393,6 @@ impl ParaSimNode {
                 descriptor.relay_parent
             ));
         };
-        let code: ValidationCode = match atoll_relay_chain::code_by_hash(
-            self.relay.db(),
-            &parent.state_root,
-            &descriptor.validation_code_hash,
-        ) {
-            Ok(Some(code)) => code,
-            Ok(None) => {
-                return ValidationVerdict::Internal(format!(
-                    "no code {:?} at the relay parent",
-                    descriptor.validation_code_hash
-                ))
-            }
-            Err(e) => return ValidationVerdict::Internal(e.to_string()),
-        };
         let params = ValidationParams {
             parent_head: request.validation_data.parent_head.clone(),
             block_data: request.pov.block_data.clone(),
@@ -412,7 +403,16 @@ impl ParaSimNode {
             ExecutionKind::Backing => TimeoutKind::Backing,
             ExecutionKind::Approval => TimeoutKind::Approval,
         };
-        match self.pvf.validate(&code, &params, kind) {
+        let load = || match atoll_relay_chain::code_by_hash(
+            self.relay.db(),
+            &parent.state_root,
+            &descriptor.validation_code_hash,
+        ) {
+            Ok(Some(code)) => Ok(code),
+            Ok(None) => Err("not in the relay parent's state".to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match self.pvf.validate_by_hash(descriptor.validation_code_hash, load, &params, kind) {
             ValidationOutcome::Valid(result) => ValidationVerdict::Valid(result),
             ValidationOutcome::Invalid(reason) => ValidationVerdict::Invalid(reason.to_string()),
             ValidationOutcome::Internal(e) => ValidationVerdict::Internal(e.to_string()),
@@ -436,18 +436,6 @@ impl ParaSimNode {
             }
             self.seen_commitments.insert(c.hash(), c.commitments.clone());
         }
-    }
-}
-
-/// The validation result a candidate's commitments claim.
-fn claimed_result(c: &CandidateCommitments) -> ValidationResult {
-    ValidationResult {
-        head_data: c.head_data.clone(),
-        new_validation_code: c.new_validation_code.clone(),
-        upward_messages: c.upward_messages.clone(),
-        horizontal_messages: c.horizontal_messages.clone(),
-        processed_downward_messages: c.processed_downward_messages,
-        hrmp_watermark: c.hrmp_watermark,
     }
 }
 

@@ -197,10 +197,18 @@ fn false_accuser_is_disabled_and_nobody_honest_is_slashed() {
             !events.iter().any(|e| matches!(e, RelayEvent::Slashed { .. })),
             "seed {seed}: somebody was slashed"
         );
-        // The paras keep going.
-        for (para, blocks) in net.inclusions(honest(&net)) {
+        // The paras keep going, and so does finality.
+        let id = honest(&net);
+        for (para, blocks) in net.inclusions(id) {
             assert!(blocks.len() >= 4, "seed {seed}: {para} included only {blocks:?}");
         }
+        let (best, fin) = net.heads(id).unwrap();
+        assert!(
+            fin.1 .0 + 4 >= best.1 .0,
+            "seed {seed}: finality {} behind best {}",
+            fin.1,
+            best.1
+        );
         net
     });
 }

@@ -129,14 +129,7 @@ pub(super) fn check_cert(
                     samples: session.relay_vrf_modulo_samples,
                 });
             }
-            let randomness = vrf_verify(
-                public,
-                ASSIGNMENT_VRF_CONTEXT,
-                &input,
-                &cert.vrf_output,
-                &cert.vrf_proof,
-            )
-            .ok_or(ApprovalError::BadVrf { validator })?;
+            let randomness = verify_cert(public, &input, cert, validator)?;
             let picked = modulo_core(&randomness, session.n_cores);
             if picked != Some(core) {
                 return Err(ApprovalError::WrongCore { validator, claimed: core, picked });
@@ -153,14 +146,7 @@ pub(super) fn check_cert(
             if claimed != core {
                 return Err(ApprovalError::WrongCore { validator, claimed, picked: Some(core) });
             }
-            let randomness = vrf_verify(
-                public,
-                ASSIGNMENT_VRF_CONTEXT,
-                &input,
-                &cert.vrf_output,
-                &cert.vrf_proof,
-            )
-            .ok_or(ApprovalError::BadVrf { validator })?;
+            let randomness = verify_cert(public, &input, cert, validator)?;
             let expected = delay_tranche(&randomness, session.n_delay_tranches);
             if tranche != expected {
                 return Err(ApprovalError::WrongTranche { validator, claimed: tranche, expected });
@@ -168,4 +154,15 @@ pub(super) fn check_cert(
         }
     }
     Ok(())
+}
+
+/// The randomness of `cert`'s VRF by `public` on `input`, or `BadVrf`.
+fn verify_cert(
+    public: &Sr25519Public,
+    input: &[u8],
+    cert: &AssignmentCert,
+    validator: ValidatorIndex,
+) -> Result<[u8; 32], ApprovalError> {
+    vrf_verify(public, ASSIGNMENT_VRF_CONTEXT, input, &cert.vrf_output, &cert.vrf_proof)
+        .ok_or(ApprovalError::BadVrf { validator })
 }

@@ -74,6 +74,14 @@ where
 /// hex dump of an encoding can be read by eye; the values themselves are pinned (by hash) in
 /// `conformance.rs`. Changing anything here changes those hashes.
 pub mod fixtures {
+    use atoll_primitives::parachain::{
+        ApprovalVote, AssignmentCert, AssignmentKind, AvailabilityBitfield, AvailableData,
+        BackedCandidate, CompactStatement, DelayTranche, DisputeStatement, DisputeStatementSet,
+        ErasureChunk, IndirectAssignmentCert, IndirectSignedApprovalVote,
+        InvalidDisputeStatementKind, ParaInherentData, SignedAvailabilityBitfield,
+        SignedDisputeStatement, SignedStatement, SigningContext, Statement,
+        ValidDisputeStatementKind, ValidityAttestation,
+    };
     use atoll_primitives::{
         limits::MAX_POV_SIZE, BlockData, BlockNumber, CandidateCommitments, CandidateDescriptor,
         CandidateHash, CandidateReceipt, CommittedCandidateReceipt, CoreIndex, GroupIndex, Hash,
@@ -228,6 +236,226 @@ pub mod fixtures {
         CommittedCandidateReceipt {
             descriptor: candidate_descriptor(),
             commitments: candidate_commitments(),
+        }
+    }
+
+    // ---- Parachain host messages (`atoll_primitives::parachain`). ----
+    //
+    // Signatures here are fixed bytes ([`sr25519_signature`], not valid signatures): the
+    // fixtures pin encodings, not signing. `tests/parachain_signatures.rs` checks signing.
+
+    /// Session 42 ([`session_index`]) at relay parent `[0xb1; 32]`.
+    pub fn signing_context() -> SigningContext {
+        SigningContext { session: session_index(), parent_hash: Hash([0xb1; 32]) }
+    }
+
+    /// `Statement::Seconded` of [`committed_candidate_receipt`].
+    pub fn statement_seconded() -> Statement {
+        Statement::Seconded(committed_candidate_receipt())
+    }
+
+    /// `Statement::Valid` of [`candidate_hash`].
+    pub fn statement_valid() -> Statement {
+        Statement::Valid(candidate_hash())
+    }
+
+    /// `CompactStatement::Seconded` of [`candidate_hash`].
+    pub fn compact_statement_seconded() -> CompactStatement {
+        CompactStatement::Seconded(candidate_hash())
+    }
+
+    /// `CompactStatement::Valid` of [`candidate_hash`].
+    pub fn compact_statement_valid() -> CompactStatement {
+        CompactStatement::Valid(candidate_hash())
+    }
+
+    /// [`statement_seconded`] by [`validator_index`] with [`sr25519_signature`].
+    pub fn signed_statement() -> SignedStatement {
+        SignedStatement {
+            statement: statement_seconded(),
+            validator: validator_index(),
+            signature: sr25519_signature(),
+        }
+    }
+
+    /// `ValidityAttestation::Implicit` with [`sr25519_signature`].
+    pub fn validity_attestation_implicit() -> ValidityAttestation {
+        ValidityAttestation::Implicit(sr25519_signature())
+    }
+
+    /// `ValidityAttestation::Explicit` with `[0x45; 64]`.
+    pub fn validity_attestation_explicit() -> ValidityAttestation {
+        ValidityAttestation::Explicit(Sr25519Signature([0x45; 64]))
+    }
+
+    /// [`committed_candidate_receipt`] backed by validator 1 (implicit, the seconder) and
+    /// validator 4 (explicit).
+    pub fn backed_candidate() -> BackedCandidate {
+        BackedCandidate {
+            candidate: committed_candidate_receipt(),
+            votes: vec![
+                (ValidatorIndex(1), validity_attestation_implicit()),
+                (ValidatorIndex(4), validity_attestation_explicit()),
+            ],
+        }
+    }
+
+    /// [`pov`] with [`persisted_validation_data`].
+    pub fn available_data() -> AvailableData {
+        AvailableData { pov: pov(), validation_data: persisted_validation_data() }
+    }
+
+    /// Chunk `b"chunk"` of [`validator_index`] with a two-hash proof (`[0xc1; 32]`,
+    /// `[0xc2; 32]`).
+    pub fn erasure_chunk() -> ErasureChunk {
+        ErasureChunk {
+            chunk: b"chunk".to_vec(),
+            index: validator_index(),
+            proof: vec![Hash([0xc1; 32]), Hash([0xc2; 32])],
+        }
+    }
+
+    /// Five cores: `1 0 1 1 0`.
+    pub fn availability_bitfield() -> AvailabilityBitfield {
+        AvailabilityBitfield(vec![true, false, true, true, false])
+    }
+
+    /// [`availability_bitfield`] by [`validator_index`] with [`sr25519_signature`].
+    pub fn signed_availability_bitfield() -> SignedAvailabilityBitfield {
+        SignedAvailabilityBitfield {
+            payload: availability_bitfield(),
+            validator: validator_index(),
+            signature: sr25519_signature(),
+        }
+    }
+
+    /// `DelayTranche(9)`.
+    pub fn delay_tranche() -> DelayTranche {
+        DelayTranche(9)
+    }
+
+    /// `AssignmentKind::RelayVrfModulo` with sample 2.
+    pub fn assignment_kind_modulo() -> AssignmentKind {
+        AssignmentKind::RelayVrfModulo { sample: 2 }
+    }
+
+    /// `AssignmentKind::RelayVrfDelay` for [`core_index`].
+    pub fn assignment_kind_delay() -> AssignmentKind {
+        AssignmentKind::RelayVrfDelay { core: core_index() }
+    }
+
+    /// An [`assignment_kind_delay`] cert with VRF output `[0xd1; 32]` and proof `[0xd2; 64]`
+    /// (not a valid proof; only bytes matter here).
+    pub fn assignment_cert() -> AssignmentCert {
+        AssignmentCert {
+            kind: assignment_kind_delay(),
+            vrf_output: [0xd1; 32],
+            vrf_proof: [0xd2; 64],
+        }
+    }
+
+    /// [`assignment_cert`] of [`validator_index`] in [`delay_tranche`] for candidate 1 of block
+    /// `[0xd3; 32]`.
+    pub fn indirect_assignment_cert() -> IndirectAssignmentCert {
+        IndirectAssignmentCert {
+            block_hash: Hash([0xd3; 32]),
+            validator: validator_index(),
+            cert: assignment_cert(),
+            tranche: delay_tranche(),
+            candidate_index: 1,
+        }
+    }
+
+    /// An approval of candidate `[0x23; 32]` (not [`candidate_hash`], so its pinned hash
+    /// differs: an `ApprovalVote` encodes exactly as its candidate hash).
+    pub fn approval_vote() -> ApprovalVote {
+        ApprovalVote(CandidateHash(Hash([0x23; 32])))
+    }
+
+    /// [`validator_index`]'s approval of candidate 1 of block `[0xd3; 32]` with
+    /// [`sr25519_signature`].
+    pub fn indirect_signed_approval_vote() -> IndirectSignedApprovalVote {
+        IndirectSignedApprovalVote {
+            block_hash: Hash([0xd3; 32]),
+            candidate_index: 1,
+            validator: validator_index(),
+            signature: sr25519_signature(),
+        }
+    }
+
+    /// `ValidDisputeStatementKind::Explicit`.
+    pub fn valid_kind_explicit() -> ValidDisputeStatementKind {
+        ValidDisputeStatementKind::Explicit
+    }
+
+    /// `ValidDisputeStatementKind::BackingSeconded` at relay parent `[0xb1; 32]`.
+    pub fn valid_kind_backing_seconded() -> ValidDisputeStatementKind {
+        ValidDisputeStatementKind::BackingSeconded(Hash([0xb1; 32]))
+    }
+
+    /// `ValidDisputeStatementKind::BackingValid` at relay parent `[0xb1; 32]`.
+    pub fn valid_kind_backing_valid() -> ValidDisputeStatementKind {
+        ValidDisputeStatementKind::BackingValid(Hash([0xb1; 32]))
+    }
+
+    /// `ValidDisputeStatementKind::ApprovalChecking`.
+    pub fn valid_kind_approval_checking() -> ValidDisputeStatementKind {
+        ValidDisputeStatementKind::ApprovalChecking
+    }
+
+    /// `InvalidDisputeStatementKind::Explicit`.
+    pub fn invalid_kind_explicit() -> InvalidDisputeStatementKind {
+        InvalidDisputeStatementKind::Explicit
+    }
+
+    /// `DisputeStatement::Valid` of [`valid_kind_backing_seconded`].
+    pub fn dispute_statement_valid() -> DisputeStatement {
+        DisputeStatement::Valid(valid_kind_backing_seconded())
+    }
+
+    /// `DisputeStatement::Invalid` of [`invalid_kind_explicit`].
+    pub fn dispute_statement_invalid() -> DisputeStatement {
+        DisputeStatement::Invalid(invalid_kind_explicit())
+    }
+
+    /// [`validator_index`]'s [`dispute_statement_invalid`] about [`candidate_hash`] in
+    /// [`session_index`], with [`sr25519_signature`].
+    pub fn signed_dispute_statement() -> SignedDisputeStatement {
+        SignedDisputeStatement {
+            candidate_hash: candidate_hash(),
+            session: session_index(),
+            statement: dispute_statement_invalid(),
+            validator: validator_index(),
+            signature: sr25519_signature(),
+        }
+    }
+
+    /// Three statements about [`candidate_hash`] of [`para_id`] in [`session_index`]: validator
+    /// 1's backing `Seconded`, validator 2's approval, validator 7's explicit `Invalid`.
+    pub fn dispute_statement_set() -> DisputeStatementSet {
+        DisputeStatementSet {
+            candidate_hash: candidate_hash(),
+            session: session_index(),
+            para_id: para_id(),
+            statements: vec![
+                (dispute_statement_valid(), ValidatorIndex(1), sr25519_signature()),
+                (
+                    DisputeStatement::Valid(valid_kind_approval_checking()),
+                    ValidatorIndex(2),
+                    sr25519_signature(),
+                ),
+                (dispute_statement_invalid(), validator_index(), sr25519_signature()),
+            ],
+        }
+    }
+
+    /// One of each: [`signed_availability_bitfield`], [`backed_candidate`],
+    /// [`dispute_statement_set`].
+    pub fn para_inherent_data() -> ParaInherentData {
+        ParaInherentData {
+            bitfields: vec![signed_availability_bitfield()],
+            backed_candidates: vec![backed_candidate()],
+            disputes: vec![dispute_statement_set()],
         }
     }
 }
