@@ -43,6 +43,15 @@ fn main() {
     let mut lags = net.finality_lags(id);
     lags.sort_unstable();
     let median_lag = lags.get(lags.len() / 2).copied().unwrap_or(u32::MAX);
+    let (mut backing, mut approval) = (0usize, 0usize);
+    for (_, _, r) in net.reports() {
+        if let atoll_sim::para_node::ParaReport::Executed { kind, .. } = r {
+            match kind {
+                atoll_parachain_host::ExecutionKind::Backing => backing += 1,
+                atoll_parachain_host::ExecutionKind::Approval => approval += 1,
+            }
+        }
+    }
     let violations = net.check_invariants();
     let (delivered, dropped) = net.sim().message_counts();
 
@@ -57,6 +66,8 @@ fn main() {
     println!("{:<40} {:>12}", "finalized block", fin.1 .0);
     println!("{:<40} {:>12}", "candidates included", included);
     println!("{:<40} {:>12.2}", "PVF executions per candidate", per_candidate);
+    println!("{:<40} {:>12}", "  of which backing", backing);
+    println!("{:<40} {:>12}", "  of which approval checks", approval);
     println!("{:<40} {:>12}", "median finality lag (blocks)", median_lag);
     println!("{:<40} {:>12}", "messages delivered", delivered);
     println!("{:<40} {:>12}", "messages dropped", dropped);

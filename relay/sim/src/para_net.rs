@@ -151,6 +151,8 @@ impl ParaNet {
             validators_per_group: config.validators_per_group,
             minimum_backing_votes: config.validators_per_group.min(2),
             relay_vrf_modulo_samples: config.relay_vrf_modulo_samples,
+            // DESIGN.md: 500 ms tranches, a quarter slot on test networks' short slots.
+            tranche_duration_ms: (config.slot_ms / 4).min(500),
             ..HostConfiguration::test_network()
         };
         genesis.paras = para_ids
