@@ -313,9 +313,9 @@ impl PvfHost {
         bump(&self.stats.executions);
         let (engine, linker, params) =
             (self.engine.clone(), Arc::clone(&self.validation_linker), self.params.clone());
-        let run = self.worker.run(move || {
-            run_validation(&engine, &linker, &artifact, &params, deadline, &input)
-        });
+        let run = self
+            .worker
+            .run(move || run_validation(&engine, &linker, &artifact, &params, deadline, &input));
         let run = match run {
             Ok(run) => run,
             Err(e) => return (ValidationOutcome::Internal(e), times),

@@ -97,6 +97,13 @@ pub enum ParaReport {
     },
     /// The collator failed to build.
     CollatorError(String),
+    /// The node penalised a peer (relay or parachain protocol).
+    Penalized {
+        /// The peer.
+        peer: NodeId,
+        /// Why.
+        reason: String,
+    },
 }
 
 enum Role {
@@ -250,7 +257,9 @@ impl ParaSimNode {
                 NodeAction::WakeAt(at) => ctx.set_timer(at, RELAY_TIMER),
                 NodeAction::Persist(batch) => ctx.store().write_batch(batch),
                 NodeAction::Flush => ctx.store().flush(),
-                NodeAction::Penalize { .. } => {}
+                NodeAction::Penalize { peer, reason } => self
+                    .reports
+                    .push((now, ParaReport::Penalized { peer: NodeId(peer.0 as u32), reason })),
                 NodeAction::Event(event) => {
                     match &event {
                         NodeEvent::Imported { hash, .. } => self.on_imported(ctx, *hash),
@@ -347,12 +356,15 @@ impl ParaSimNode {
                         ctx.set_timer(at, HOST_TIMER);
                     }
                 }
-                HostAction::Penalize { .. } => {}
+                HostAction::Penalize { peer, reason } => self
+                    .reports
+                    .push((now, ParaReport::Penalized { peer: NodeId(peer.0 as u32), reason })),
                 // Rule 5.
                 HostAction::Revert { block } => {
                     let (_, actions) = self.relay.revert(&block, now);
                     self.apply_relay(ctx, actions);
                 }
+                // The router turns every `Check` into recovery and `Validate`; none reach here.
                 HostAction::Check(_) => {}
                 HostAction::Event(event) => self.reports.push((now, ParaReport::Host(event))),
             }

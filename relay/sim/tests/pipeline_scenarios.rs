@@ -100,6 +100,13 @@ fn healthy_network_includes_approves_and_finalizes_every_candidate() {
         assert!(!lags.is_empty(), "seed {seed}: nothing finalized");
         assert!(lags.iter().all(|l| *l <= 3), "seed {seed}: finality lags {lags:?}");
         assert!(best.1 .0 - fin.1 .0 <= 3, "seed {seed}: best {} finalized {}", best.1, fin.1);
+        // Nobody misbehaves, so nobody is penalised.
+        let penalties: Vec<_> = net
+            .reports()
+            .into_iter()
+            .filter(|(_, _, r)| matches!(r, atoll_sim::para_node::ParaReport::Penalized { .. }))
+            .collect();
+        assert!(penalties.is_empty(), "seed {seed}: {:?}", &penalties[..penalties.len().min(3)]);
         net
     });
 }
