@@ -93,3 +93,61 @@ fn corrupt_store_is_refused_with_a_clear_error() {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// Rule 4 with a voting rule, rule 7 and authoring with inherents: under a rule that allows no
+/// block, nothing is finalized; reverting block #3 moves the best chain and the next author to
+/// #2; the finalized block cannot be reverted; `on_tick_with` asks for inherents on the parent
+/// it builds on.
+#[test]
+fn voting_rule_holds_finality_and_revert_moves_the_best_chain() {
+    let (mut node, genesis, _) = dev_node(Some(Pair::dev("Alice")));
+    let gate = atoll_parachain_host::FinalityGate::new();
+    node.set_voting_rule(std::sync::Arc::new(gate.clone()));
+    let mut parents = Vec::new();
+    for t in (0..=5_000u64).step_by(50) {
+        node.on_tick_with(t, |parent| {
+            parents.push(parent.number);
+            Vec::new()
+        });
+    }
+    assert!(node.best().1 >= BlockNumber(4), "best {:?}", node.best());
+    assert_eq!(node.finalized().1, BlockNumber(0), "the rule allows nothing");
+    assert!(parents.windows(2).all(|w| w[1] > w[0]), "inherents asked once per block: {parents:?}");
+
+    let best = node.best();
+    let mut chain = vec![best.0];
+    while let Some(h) = node.header(chain.last().unwrap()) {
+        if h.number.0 == 0 {
+            break;
+        }
+        chain.push(h.parent_hash);
+    }
+    chain.reverse();
+    let third = chain[3];
+    let (reverted, actions) = node.revert(&third, 5_000);
+    assert!(reverted);
+    assert!(actions.iter().any(|a| matches!(
+        a,
+        NodeAction::Event(NodeEvent::Reverted { number: BlockNumber(3), .. })
+    )));
+    assert_eq!(node.best(), (chain[2], BlockNumber(2)));
+    // The next block is built on #2.
+    for t in (5_050..=6_100u64).step_by(50) {
+        node.on_tick(t);
+    }
+    let new_best = node.best();
+    let header = node.header(&new_best.0).unwrap();
+    assert_eq!(header.number, BlockNumber(3));
+    assert_eq!(header.parent_hash, chain[2]);
+    // Allowing the new chain lets finality move.
+    gate.allow(chain[1]);
+    gate.allow(chain[2]);
+    gate.allow(new_best.0);
+    for t in (6_150..=9_000u64).step_by(50) {
+        node.on_tick(t);
+    }
+    assert!(node.finalized().1 >= BlockNumber(2), "finalized {:?}", node.finalized());
+    // The finalized block and genesis cannot be reverted.
+    assert!(!node.revert(&genesis.hash(), 9_000).0);
+    assert!(!node.revert(&node.finalized().0, 9_000).0);
+}
