@@ -26,7 +26,7 @@
 //!   author keeps of a para inherent.
 //! - The parachain part: [`scheduler`] (cores and backing groups), [`backing`] (candidates
 //!   entering a block), [`availability`] (bitfields), [`inclusion`] (pending, included and
-//!   timed-out candidates), [`disputes`] (votes, slashes, disabling, frozen paras), driven by
+//!   timed-out candidates), [`disputes`](mod@disputes) (votes, slashes, disabling, frozen paras), driven by
 //!   [`para_inherent`].
 //! - [`queries`]: balances, stake, nonces, sessions, paras, code, offences, events, cores,
 //!   groups, validation data, disputes of a state.

@@ -11,7 +11,7 @@
 //!
 //! - [`ids`]: newtype identifiers ([`ParaId`], [`ValidatorIndex`], [`CoreIndex`],
 //!   [`GroupIndex`], [`SessionIndex`], [`BlockNumber`]); never bare integers.
-//! - [`hashing`]: [`Hash`] and [`blake2_256`]. Inside a Wasm runtime the hash is computed by the
+//! - [`hashing`]: [`Hash`](struct@Hash) and [`blake2_256`]. Inside a Wasm runtime the hash is computed by the
 //!   host (see [`host_abi`]), natively by the `blake2` crate; both give the same bytes.
 //! - [`keys`]: sr25519 [`Sr25519Public`] and [`Sr25519Signature`] as plain byte newtypes.
 //! - [`validation`]: what a collator hands to validators and what the PVF returns:

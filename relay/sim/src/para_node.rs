@@ -7,7 +7,7 @@
 //!
 //! 1. Relay messages go to every node; host messages go to validators only (validator `i` of
 //!    the session is node `i`; collators are the nodes after the validators).
-//! 2. Each imported relay block becomes a [`RelayBlockInfo`] for the host (a validator) or a
+//! 2. Each imported relay block becomes a [`RelayBlockInfo`](atoll_parachain_host::RelayBlockInfo) for the host (a validator) or a
 //!    [`RelayParentView`] for the collator (if the block is the collator's new best).
 //! 3. A block the node authors carries the host's para inherent for its parent.
 //! 4. A validation request runs at once in the shared PVF host; its verdict is handed back
