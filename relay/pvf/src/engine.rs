@@ -11,10 +11,7 @@ use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use wasmtime::{
-    Config, Engine, EngineWeak, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig,
-    Strategy,
-};
+use wasmtime::{Config, Engine, EngineWeak, OptLevel, Strategy};
 
 use crate::config::{ExecutorParams, EPOCH_TICK};
 use crate::error::InternalError;
@@ -22,10 +19,6 @@ use crate::error::InternalError;
 /// Builds the engine of Step 1: cranelift at `OptLevel::Speed` with NaN canonicalization,
 /// every non-deterministic or unneeded proposal off, the Wasm stack limit, epoch interruption,
 /// no fuel.
-/// Concurrent instances one engine holds (validations run one at a time per worker; building
-/// instances are few).
-const POOL_SLOTS: u32 = 64;
-
 pub(crate) fn new_engine(params: &ExecutorParams) -> Result<Engine, InternalError> {
     let mut config = Config::new();
     config
