@@ -50,6 +50,16 @@ fn view(head: HeadData, number: u32) -> RelayParentView {
     }
 }
 
+/// The PVF input of a collation.
+fn params_of(pov: atoll_primitives::PoV, vd: &PersistedValidationData) -> ValidationParams {
+    ValidationParams {
+        parent_head: vd.parent_head.clone(),
+        block_data: pov.block_data,
+        relay_parent_number: vd.relay_parent_number,
+        relay_parent_storage_root: vd.relay_parent_storage_root,
+    }
+}
+
 fn new_pvf() -> (Arc<PvfHost>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     (Arc::new(PvfHost::new(PvfConfig::new(dir.path())).unwrap()), dir)
@@ -88,12 +98,8 @@ fn an_honest_collation_commits_to_what_it_sends_and_validates() {
     assert_eq!(d.para_head, candidate.commitments.head_data.hash());
     let available = AvailableData { pov: pov.clone(), validation_data: validation_data.clone() };
     assert_eq!(d.erasure_root, erasure::erasure_root(VALIDATORS, &available).unwrap());
-    let params = ValidationParams {
-        parent_head: head,
-        block_data: pov.block_data,
-        relay_parent_number: v.number,
-        relay_parent_storage_root: v.validation_data.relay_parent_storage_root,
-    };
+    assert_eq!(validation_data.parent_head, head);
+    let params = params_of(pov, &validation_data);
     let code = ValidationCode(token_chain::WASM_BINARY.to_vec());
     match pvf.validate(&code, &params, TimeoutKind::Backing) {
         ValidationOutcome::Valid(result) => {
@@ -154,14 +160,10 @@ fn byzantine_collators_equivocate_or_send_an_invalid_pov_to_colluders() {
     g.set_behaviour(CollatorBehaviour::InvalidPoVTo { colluders });
     let head = g.node().head_data();
     let v = view(head.clone(), 1);
-    let (candidate, pov, _) = collation(&g.on_relay_parent(&v).unwrap()[0].1);
+    let (candidate, pov, vd) = collation(&g.on_relay_parent(&v).unwrap()[0].1);
     assert!(candidate.descriptor.check_signature());
-    let params = ValidationParams {
-        parent_head: head,
-        block_data: pov.block_data,
-        relay_parent_number: v.number,
-        relay_parent_storage_root: v.validation_data.relay_parent_storage_root,
-    };
+    assert_eq!(vd.parent_head, head);
+    let params = params_of(pov, &vd);
     let code = ValidationCode(token_chain::WASM_BINARY.to_vec());
     assert!(matches!(
         pvf2.validate(&code, &params, TimeoutKind::Backing),
@@ -171,12 +173,7 @@ fn byzantine_collators_equivocate_or_send_an_invalid_pov_to_colluders() {
     let mut honest_group = view(g.node().head_data(), 2);
     honest_group.group = vec![ValidatorIndex(1), ValidatorIndex(2)];
     let (candidate, pov, vd) = collation(&g.on_relay_parent(&honest_group).unwrap()[0].1);
-    let params = ValidationParams {
-        parent_head: vd.parent_head,
-        block_data: pov.block_data,
-        relay_parent_number: vd.relay_parent_number,
-        relay_parent_storage_root: vd.relay_parent_storage_root,
-    };
+    let params = params_of(pov, &vd);
     match pvf2.validate(&code, &params, TimeoutKind::Backing) {
         ValidationOutcome::Valid(r) => assert_eq!(r.head_data, candidate.commitments.head_data),
         other => panic!("{other:?}"),

@@ -41,6 +41,11 @@ fn over_seeds(name: &str, scenario: impl Fn(u64) -> ParaNet) {
     assert_eq!(first, Some(again), "{name}: the same seed must give the same event log hash");
 }
 
+/// Makes validator `id` play a host-level stand-in.
+fn misbehave(net: &mut ParaNet, id: NodeId, host: Misbehaviour) {
+    net.set_stand_in(id, ValidatorStandIn { host, ..Default::default() });
+}
+
 fn honest(net: &ParaNet) -> NodeId {
     net.validator_ids()
         .find(|id| net.sim().node(*id).unwrap().stand_in() == ValidatorStandIn::default())
@@ -183,13 +188,7 @@ fn false_accuser_is_disabled_and_nobody_honest_is_slashed() {
     over_seeds("false accuser", |seed| {
         let mut net = net(seed);
         let accuser = NodeId(3);
-        net.set_stand_in(
-            accuser,
-            ValidatorStandIn {
-                host: Misbehaviour { false_accuser: true, ..Default::default() },
-                ..Default::default()
-            },
-        );
+        misbehave(&mut net, accuser, Misbehaviour { false_accuser: true, ..Default::default() });
         net.run_slots(20);
         let events = chain_events(&net);
         assert!(
@@ -238,13 +237,7 @@ fn f_chunk_withholders_do_not_stop_availability_or_recovery() {
         let mut net = net(seed);
         let f = (VALIDATORS - 1) / 3;
         for id in withholders(&net, f) {
-            net.set_stand_in(
-                id,
-                ValidatorStandIn {
-                    host: Misbehaviour { withhold_chunks: true, ..Default::default() },
-                    ..Default::default()
-                },
-            );
+            misbehave(&mut net, id, Misbehaviour { withhold_chunks: true, ..Default::default() });
         }
         net.run_slots(20);
         let id = honest(&net);
@@ -268,13 +261,7 @@ fn more_than_f_chunk_withholders_time_the_core_out() {
         let mut net = net(seed);
         let f = (VALIDATORS - 1) / 3;
         for id in withholders(&net, f + 1) {
-            net.set_stand_in(
-                id,
-                ValidatorStandIn {
-                    host: Misbehaviour { withhold_chunks: true, ..Default::default() },
-                    ..Default::default()
-                },
-            );
+            misbehave(&mut net, id, Misbehaviour { withhold_chunks: true, ..Default::default() });
         }
         net.run_slots(20);
         let events = chain_events(&net);
@@ -295,13 +282,7 @@ fn offline_approval_checkers_are_no_shows_and_later_tranches_approve() {
     over_seeds("no-shows", |seed| {
         let mut net = net(seed);
         for id in [NodeId(1), NodeId(4), NodeId(7)] {
-            net.set_stand_in(
-                id,
-                ValidatorStandIn {
-                    host: Misbehaviour { never_show: true, ..Default::default() },
-                    ..Default::default()
-                },
-            );
+            misbehave(&mut net, id, Misbehaviour { never_show: true, ..Default::default() });
         }
         net.run_slots(30);
         let events = host_events(&net);
