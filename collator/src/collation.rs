@@ -4,10 +4,12 @@
 //!
 //! ## Rules (numbered; the code cites them)
 //!
-//! 1. A relay block R is a relay parent to build on when the para's core is free after R
-//!    and the para is not frozen; at most one collation per relay parent.
-//! 2. The block builds on the para head recorded in R's state, with R's number and state root
-//!    as the relay parent; the validation data must equal what the relay chain computes.
+//! 1. A relay block R (the collator's new best) is a relay parent to build on unless the para
+//!    is frozen; at most one collation per relay parent.
+//! 2. The block builds on the head of R's validation data — the candidate pending
+//!    availability if there is one (so that its successor can be backed in the block that
+//!    includes it), else the para's recorded head — with R's number and state root as the
+//!    relay parent; the validation data must equal what the relay chain computes.
 //! 3. The descriptor commits to the para, R, the validation data's hash, the PoV's hash, the
 //!    erasure root of (PoV, validation data) for R's validator count, the new head's hash and
 //!    the code hash; the collator signs it.
@@ -122,7 +124,7 @@ impl CollationGenerator {
         view: &RelayParentView,
     ) -> Result<Vec<(ValidatorIndex, HostMessage)>, CollatorError> {
         // Rule 1.
-        if !view.core_free || view.group.is_empty() || !self.built_on.insert(view.hash) {
+        if view.frozen || view.group.is_empty() || !self.built_on.insert(view.hash) {
             return Ok(Vec::new());
         }
         // Keep the memory of relay parents bounded: older ones never come back.

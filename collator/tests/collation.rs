@@ -46,7 +46,7 @@ fn view(head: HeadData, number: u32) -> RelayParentView {
         code_hash: ValidationCode(token_chain::WASM_BINARY.to_vec()).hash(),
         group: vec![ValidatorIndex(3), ValidatorIndex(7)],
         n_validators: VALIDATORS,
-        core_free: true,
+        frozen: false,
     }
 }
 
@@ -110,7 +110,7 @@ fn an_honest_collation_commits_to_what_it_sends_and_validates() {
     // One collation per relay parent; none for a frozen para.
     assert!(g.on_relay_parent(&v).unwrap().is_empty());
     let mut frozen = view(candidate.commitments.head_data.clone(), 6);
-    frozen.core_free = false;
+    frozen.frozen = true;
     assert!(g.on_relay_parent(&frozen).unwrap().is_empty());
 }
 

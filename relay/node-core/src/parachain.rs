@@ -193,6 +193,6 @@ pub fn collator_view(
         code_hash,
         group,
         n_validators: session.validators.len(),
-        core_free: !core.frozen,
+        frozen: core.frozen,
     }))
 }

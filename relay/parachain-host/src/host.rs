@@ -112,6 +112,7 @@ impl ParachainHost {
         self.misbehaviour = misbehaviour;
         self.availability.set_withhold(misbehaviour.withhold_chunks);
         self.approval.set_never_show(misbehaviour.never_show);
+        self.disputes.set_false_accuser(misbehaviour.false_accuser);
     }
 
     /// The counters.
@@ -230,8 +231,7 @@ impl ParachainHost {
         verdict: ValidationVerdict,
         now_ms: u64,
     ) -> Vec<HostAction> {
-        let candidate_hash = request.candidate.hash();
-        let raw = self.deliver_verdict(request, candidate_hash, verdict, now_ms);
+        let raw = self.deliver_verdict(request.purpose, request.candidate.hash(), verdict, now_ms);
         self.route(raw, now_ms)
     }
 
@@ -246,12 +246,12 @@ impl ParachainHost {
 
     fn deliver_verdict(
         &mut self,
-        request: &ValidationRequest,
+        purpose: CheckPurpose,
         candidate_hash: CandidateHash,
         verdict: ValidationVerdict,
         now_ms: u64,
     ) -> Vec<HostAction> {
-        match request.purpose {
+        match purpose {
             CheckPurpose::Backing { relay_parent } => self.backing.on_validation_result(
                 relay_parent,
                 candidate_hash,
@@ -260,6 +260,7 @@ impl ParachainHost {
                 &mut self.availability,
             ),
             CheckPurpose::Approval { block, candidate_index } => {
+                // A false accuser never approves: it reports every check as invalid.
                 let verdict = if self.misbehaviour.false_accuser {
                     ValidationVerdict::Invalid("false accuser".into())
                 } else {
@@ -274,14 +275,8 @@ impl ParachainHost {
                 }
                 actions
             }
-            CheckPurpose::Dispute => {
-                let verdict = if self.misbehaviour.false_accuser {
-                    ValidationVerdict::Invalid("false accuser".into())
-                } else {
-                    verdict
-                };
-                self.disputes.on_check_result(candidate_hash, verdict, now_ms)
-            }
+            // A false accuser's coordinator turns its own verdicts into `Invalid` votes.
+            CheckPurpose::Dispute => self.disputes.on_check_result(candidate_hash, verdict, now_ms),
         }
     }
 
@@ -328,18 +323,9 @@ impl ParachainHost {
                         self.stats.approval_executions += 1;
                     }
                     Err(RecoveryFailure::Invalid(reason)) => {
-                        let pseudo = ValidationRequest {
-                            id: 0,
-                            candidate: request.candidate.clone(),
-                            validation_data: Default::default(),
-                            pov: Default::default(),
-                            kind: ExecutionKind::Approval,
-                            purpose: request.purpose,
-                        };
-                        let hash = request.candidate.hash();
                         queue.extend(self.deliver_verdict(
-                            &pseudo,
-                            hash,
+                            request.purpose,
+                            request.candidate.hash(),
                             ValidationVerdict::Invalid(reason),
                             now_ms,
                         ));

@@ -187,6 +187,7 @@ pub struct RelayParentView {
     pub group: Vec<ValidatorIndex>,
     /// The number of validators (chunks).
     pub n_validators: usize,
-    /// Whether the para may be built on (it is not frozen).
-    pub core_free: bool,
+    /// Whether the para is frozen (a dispute concluded against one of its finalized
+    /// candidates): nothing may be built on it.
+    pub frozen: bool,
 }
