@@ -559,25 +559,20 @@ impl ParaNet {
         let n = self.config.validators;
         let k = recovery_threshold(n);
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(self.config.seed ^ 0xc4a9);
-        let candidates = self.included_candidates(reference);
-        let Some(node) = self.sim.node(reference) else { return violations };
-        for (candidate, _, number, block) in candidates.iter().rev().take(4) {
-            let Some(root) = node.relay().block(block).and_then(|_| {
-                self.chain_events(reference).into_iter().find(|(h, _, _)| h == block).and_then(
-                    |(_, _, events)| {
-                        events.into_iter().find_map(|e| match e {
-                            RelayEvent::CandidateIncluded { candidate: c, .. }
-                                if c.hash() == *candidate =>
-                            {
-                                Some(c.descriptor.erasure_root)
-                            }
-                            _ => None,
-                        })
-                    },
-                )
-            }) else {
-                continue;
-            };
+        // The last few candidates included on the reference chain, with their erasure roots.
+        let included: Vec<(CandidateHash, Hash, BlockNumber)> = self
+            .chain_events(reference)
+            .into_iter()
+            .flat_map(|(_, number, events)| {
+                events.into_iter().filter_map(move |e| match e {
+                    RelayEvent::CandidateIncluded { candidate, .. } => {
+                        Some((candidate.hash(), candidate.descriptor.erasure_root, number))
+                    }
+                    _ => None,
+                })
+            })
+            .collect();
+        for (candidate, root, number) in included.iter().rev().take(4) {
             let chunks: Vec<(ValidatorIndex, Vec<u8>)> = self
                 .validator_ids()
                 .filter_map(|v| {
@@ -593,7 +588,7 @@ impl ParaNet {
             for _ in 0..3 {
                 let subset: Vec<(ValidatorIndex, Vec<u8>)> =
                     chunks.choose_multiple(&mut rng, k).cloned().collect();
-                if let Err(e) = erasure::reconstruct_and_verify(n, &root, subset) {
+                if let Err(e) = erasure::reconstruct_and_verify(n, root, subset) {
                     violations.push(format!(
                         "candidate {candidate} of #{number}: f + 1 chunks do not reconstruct: {e}"
                     ));

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use atoll_collator::CollatorBehaviour;
 use atoll_parachain_host::{HostEvent, HostMessage, Misbehaviour};
-use atoll_primitives::parachain::SignedDisputeStatement;
+use atoll_primitives::parachain::{byzantine_threshold, SignedDisputeStatement};
 use atoll_primitives::{BlockNumber, ParaId, ValidatorIndex};
 use atoll_relay_chain::RelayEvent;
 use atoll_sim::para_net::{ParaNet, ParaNetConfig};
@@ -204,19 +204,20 @@ fn false_accuser_is_disabled_and_nobody_honest_is_slashed() {
             "seed {seed}: somebody was slashed"
         );
         // The paras keep going, and so does finality.
-        let id = honest(&net);
-        for (para, blocks) in net.inclusions(id) {
-            assert!(blocks.len() >= 4, "seed {seed}: {para} included only {blocks:?}");
-        }
-        let (best, fin) = net.heads(id).unwrap();
-        assert!(
-            fin.1 .0 + 4 >= best.1 .0,
-            "seed {seed}: finality {} behind best {}",
-            fin.1,
-            best.1
-        );
+        assert_paras_and_finality_go_on(&net, seed, 4);
         net
     });
+}
+
+/// Every para was included at least `min` times on an honest validator's best chain, and its
+/// finalized block is within 4 of its best.
+fn assert_paras_and_finality_go_on(net: &ParaNet, seed: u64, min: usize) {
+    let id = honest(net);
+    for (para, blocks) in net.inclusions(id) {
+        assert!(blocks.len() >= min, "seed {seed}: {para} included only at {blocks:?}");
+    }
+    let (best, fin) = net.heads(id).unwrap();
+    assert!(fin.1 .0 + 4 >= best.1 .0, "seed {seed}: finality {} behind best {}", fin.1, best.1);
 }
 
 /// Withholders: one member of each of `count` different groups (so that no candidate has
@@ -235,22 +236,12 @@ fn withholders(net: &ParaNet, count: usize) -> Vec<NodeId> {
 fn f_chunk_withholders_do_not_stop_availability_or_recovery() {
     over_seeds("f withholders", |seed| {
         let mut net = net(seed);
-        let f = (VALIDATORS - 1) / 3;
+        let f = byzantine_threshold(VALIDATORS);
         for id in withholders(&net, f) {
             misbehave(&mut net, id, Misbehaviour { withhold_chunks: true, ..Default::default() });
         }
         net.run_slots(20);
-        let id = honest(&net);
-        for (para, blocks) in net.inclusions(id) {
-            assert!(blocks.len() >= 5, "seed {seed}: {para} included only at {blocks:?}");
-        }
-        let (best, fin) = net.heads(id).unwrap();
-        assert!(
-            fin.1 .0 + 4 >= best.1 .0,
-            "seed {seed}: finality {} behind best {}",
-            fin.1,
-            best.1
-        );
+        assert_paras_and_finality_go_on(&net, seed, 5);
         net
     });
 }
@@ -259,7 +250,7 @@ fn f_chunk_withholders_do_not_stop_availability_or_recovery() {
 fn more_than_f_chunk_withholders_time_the_core_out() {
     over_seeds("f+1 withholders", |seed| {
         let mut net = net(seed);
-        let f = (VALIDATORS - 1) / 3;
+        let f = byzantine_threshold(VALIDATORS);
         for id in withholders(&net, f + 1) {
             misbehave(&mut net, id, Misbehaviour { withhold_chunks: true, ..Default::default() });
         }
@@ -394,7 +385,7 @@ fn dispute_against_finalized_candidate_freezes_only_its_para() {
         // More than a third collude: n - f validators sign `Invalid` against it (a valid,
         // finalized candidate) and send their votes to everyone.
         let n = VALIDATORS;
-        let colluders = n - (n - 1) / 3;
+        let colluders = atoll_primitives::parachain::supermajority_threshold(n);
         for v in 0..colluders {
             let statement = SignedDisputeStatement::sign_explicit(
                 &validator_pair(v),
