@@ -147,13 +147,7 @@ impl ParachainHost {
         raw.extend(self.approval.on_relay_block(&info, now_ms));
         raw.extend(self.disputes.on_relay_block(&info, now_ms));
         // A block carrying a candidate already disputed is never votable (step 6).
-        let carries_disputed = info
-            .included
-            .iter()
-            .map(|c| c.candidate_hash)
-            .chain(info.backed.iter().map(|c| c.candidate_hash))
-            .any(|h| self.disputes.is_disputed(&h));
-        if carries_disputed {
+        if !self.is_clean(&info) {
             self.gate.forbid(&info.hash);
         }
         self.blocks.insert(info.hash, info);
@@ -346,43 +340,33 @@ impl ParachainHost {
     /// Steps 5 and 6.
     fn on_event(&mut self, event: &HostEvent, queue: &mut Vec<HostAction>) {
         match event {
-            HostEvent::BlockApproved { hash, .. } => {
-                let disputed = self.blocks.get(hash).is_some_and(|info| {
-                    info.included.iter().any(|c| self.disputes.is_disputed(&c.candidate_hash))
-                });
-                if !disputed {
-                    self.gate.allow(*hash);
-                }
+            HostEvent::BlockApproved { hash, .. }
+                if self.blocks.get(hash).is_some_and(|info| self.is_clean(info)) =>
+            {
+                self.gate.allow(*hash);
             }
             HostEvent::DisputeOpened { candidate_hash } => {
-                for info in self.blocks.values() {
-                    let carries = info.included.iter().any(|c| c.candidate_hash == *candidate_hash)
-                        || info.backed.iter().any(|c| c.candidate_hash == *candidate_hash);
-                    if carries {
-                        self.gate.forbid(&info.hash);
-                    }
+                for info in self.blocks.values().filter(|i| carries(i, candidate_hash)) {
+                    self.gate.forbid(&info.hash);
                 }
                 queue.extend(self.import_approvals(candidate_hash));
             }
             HostEvent::DisputeConcluded { candidate_hash, valid: true } => {
                 // The accusation was false: blocks it held back are votable again once
                 // approved and free of other disputes.
-                for info in self.blocks.values() {
-                    let carries = info.included.iter().any(|c| c.candidate_hash == *candidate_hash)
-                        || info.backed.iter().any(|c| c.candidate_hash == *candidate_hash);
-                    let clean = info
-                        .included
-                        .iter()
-                        .map(|c| &c.candidate_hash)
-                        .chain(info.backed.iter().map(|b| &b.candidate_hash))
-                        .all(|h| !self.disputes.is_disputed(h));
-                    if carries && clean && self.approval.is_approved(&info.hash) {
+                for info in self.blocks.values().filter(|i| carries(i, candidate_hash)) {
+                    if self.is_clean(info) && self.approval.is_approved(&info.hash) {
                         self.gate.allow(info.hash);
                     }
                 }
             }
             _ => {}
         }
+    }
+
+    /// Whether none of the candidates a block backed or included is disputed.
+    fn is_clean(&self, info: &RelayBlockInfo) -> bool {
+        candidates_of(info).all(|h| !self.disputes.is_disputed(h))
     }
 
     /// Step 5: the approval votes we know for a disputed candidate join its `Valid` side (the
@@ -414,4 +398,17 @@ impl ParachainHost {
             .map(|info| info.session.n_validators())
             .unwrap_or(0)
     }
+}
+
+/// The candidates a block backed or included.
+fn candidates_of(info: &RelayBlockInfo) -> impl Iterator<Item = &CandidateHash> {
+    info.included
+        .iter()
+        .map(|c| &c.candidate_hash)
+        .chain(info.backed.iter().map(|b| &b.candidate_hash))
+}
+
+/// Whether a block backed or included `candidate`.
+fn carries(info: &RelayBlockInfo, candidate: &CandidateHash) -> bool {
+    candidates_of(info).any(|h| h == candidate)
 }
