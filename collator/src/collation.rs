@@ -24,8 +24,8 @@ use atoll_parachain_host::HostMessage;
 use atoll_primitives::crypto::Pair;
 use atoll_primitives::parachain::AvailableData;
 use atoll_primitives::{
-    CandidateDescriptor, CommittedCandidateReceipt, Hash, ParaId, PersistedValidationData, PoV,
-    ValidatorIndex,
+    BlockNumber, CandidateDescriptor, CommittedCandidateReceipt, Hash, ParaId,
+    PersistedValidationData, PoV, ValidatorIndex,
 };
 
 use crate::error::CollatorError;
@@ -76,7 +76,8 @@ impl ReadyCollation {
 pub struct CollationGenerator {
     node: ParaNode,
     key: Pair,
-    built_on: BTreeSet<Hash>,
+    /// Relay parents built on, by (number, hash) so that the oldest are forgotten first.
+    built_on: BTreeSet<(BlockNumber, Hash)>,
     behaviour: CollatorBehaviour,
     collations: u64,
 }
@@ -124,7 +125,7 @@ impl CollationGenerator {
         view: &RelayParentView,
     ) -> Result<Vec<(ValidatorIndex, HostMessage)>, CollatorError> {
         // Rule 1.
-        if view.frozen || view.group.is_empty() || !self.built_on.insert(view.hash) {
+        if view.frozen || view.group.is_empty() || !self.built_on.insert((view.number, view.hash)) {
             return Ok(Vec::new());
         }
         // Keep the memory of relay parents bounded: older ones never come back.
