@@ -98,10 +98,17 @@ pub fn relay_block_info(
         };
         paras.insert(para, ParaData { head, code_hash, validation_data });
     }
-    let inherent = block.body.iter().find_map(|xt| match xt {
-        RelayExtrinsic::ParaInherent(data) => Some(data),
-        _ => None,
-    });
+    // The backed candidates of the block's inherent, hashed once each.
+    let backed_in_block: BTreeMap<_, _> = block
+        .body
+        .iter()
+        .filter_map(|xt| match xt {
+            RelayExtrinsic::ParaInherent(data) => Some(&data.backed_candidates),
+            _ => None,
+        })
+        .flatten()
+        .map(|b| (b.hash(), b))
+        .collect();
     let mut included = Vec::new();
     let mut backed = Vec::new();
     let mut concluded_disputes = Vec::new();
@@ -116,10 +123,7 @@ pub fn relay_block_info(
                 });
             }
             RelayEvent::CandidateBacked { candidate_hash, core, .. } => {
-                let found = inherent.and_then(|data| {
-                    data.backed_candidates.iter().find(|b| b.hash() == candidate_hash)
-                });
-                if let Some(b) = found {
+                if let Some(b) = backed_in_block.get(&candidate_hash) {
                     backed.push(BackedInBlock {
                         candidate: b.candidate.clone(),
                         candidate_hash,
