@@ -90,4 +90,17 @@ pub enum CollatorError {
         /// Why.
         reason: String,
     },
+    /// A stored block does not rebuild to the same header (the database or the runtime
+    /// changed): the collator refuses to run on it.
+    #[error("para {para}: stored block #{number} rebuilds to {rebuilt}, not the stored {stored}")]
+    ReplayMismatch {
+        /// The para.
+        para: ParaId,
+        /// The block's number.
+        number: BlockNumber,
+        /// The stored header's hash.
+        stored: Hash,
+        /// The rebuilt header's hash.
+        rebuilt: Hash,
+    },
 }

@@ -17,6 +17,10 @@
 //! - [`CollationGenerator`]: the collator protocol: follows relay blocks
 //!   ([`RelayParentView`]), builds on the para's recorded head and addresses the collation to
 //!   the assigned backing group (its own rules, in its module docs).
+//! - [`para_spec::ParaSpec`]: which para a collator runs (built-in `token-<id>` or a file).
+//! - [`service`]: the networked collator: the para's blocks persisted in sled, the hook the
+//!   embedded relay node (`atoll-relay`'s service) calls on each new relay block, the para's
+//!   JSON-RPC.
 //! - [`demo`]: the local demo behind `atoll-collator demo` (blocks of transfers, each PoV
 //!   validated by `atoll-pvf`).
 //!
@@ -37,7 +41,9 @@ mod collation;
 pub mod demo;
 mod error;
 mod node;
+pub mod para_spec;
 mod pool;
+pub mod service;
 mod storage_host;
 
 pub use atoll_parachain_host::view::RelayParentView;

@@ -222,6 +222,56 @@ impl ParaNode {
         built
     }
 
+    /// Re-executes `block`, built by this node before a restart, on `parent_head` with the
+    /// relay parent it was built against: its extrinsics alone go through steps 1–6, and the
+    /// result must be the stored header (anything else is a corrupt store or another runtime).
+    pub fn rebuild(
+        &mut self,
+        parent_head: &HeadData,
+        relay_parent_number: BlockNumber,
+        relay_parent_storage_root: Hash,
+        block: &atoll_runtime_sdk::Block,
+    ) -> Result<Collation, CollatorError> {
+        let para = self.config.para_id;
+        let fresh = TransactionPool::new(self.config.pool_capacity.max(block.extrinsics.len()));
+        let saved = std::mem::replace(&mut self.pool, fresh);
+        for xt in &block.extrinsics {
+            let _ = self.pool.submit(xt.clone());
+        }
+        let rebuilt =
+            self.build_block_on(parent_head, relay_parent_number, relay_parent_storage_root);
+        self.pool = saved;
+        let collation = rebuilt?;
+        if collation.block.header.hash() != block.header.hash() {
+            return Err(CollatorError::ReplayMismatch {
+                para,
+                number: block.header.number,
+                stored: block.header.hash(),
+                rebuilt: collation.block.header.hash(),
+            });
+        }
+        Ok(collation)
+    }
+
+    /// A value of the state with root `state_root` (a head this node built or started from).
+    pub fn storage_at(
+        &self,
+        state_root: &Hash,
+        key: &[u8],
+    ) -> Result<Option<Vec<u8>>, CollatorError> {
+        let para = self.config.para_id;
+        let db = self.db.lock().map_err(|_| CollatorError::State {
+            para,
+            reason: "state store lock poisoned by an earlier panic".into(),
+        })?;
+        db.get(state_root, key).map_err(|e| CollatorError::State { para, reason: e.to_string() })
+    }
+
+    /// Whether the state with `root` is known (built here or genesis).
+    pub fn knows_root(&self, root: &Hash) -> bool {
+        self.known_roots.contains(root)
+    }
+
     /// Builds a block on the current head against a relay parent (steps 1–6).
     pub fn build_block(
         &mut self,
