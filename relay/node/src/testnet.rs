@@ -402,11 +402,22 @@ pub fn write_relay_spec(
         return Err(HarnessError::Io("the local preset is not human".into()));
     };
     genesis.validators = atoll_relay_chain::chain_spec::testnet_genesis(&names).validators;
+    let base = HostConfiguration::test_network();
+    // Approval checkers come from outside the candidate's backing group; for finality to
+    // survive f validators down, the checkers needed must stay below the non-backers left:
+    // n − group − f (4 validators, groups of 2: 1).
+    let n = spec.validators as u32;
+    let f = n.saturating_sub(1) / 3;
+    let needed_approvals = n
+        .saturating_sub(base.validators_per_group)
+        .saturating_sub(f)
+        .clamp(1, base.needed_approvals);
     genesis.config = HostConfiguration {
         slot_duration_ms: spec.slot_ms,
         session_length: spec.session_length,
         tranche_duration_ms: (spec.slot_ms / 4).min(500),
-        ..HostConfiguration::test_network()
+        needed_approvals,
+        ..base
     };
     for i in 0..spec.paras {
         let chain_arg = format!("token-{}", para_id(i));

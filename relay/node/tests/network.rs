@@ -96,3 +96,92 @@ fn four_validators_two_paras_include_finalize_and_serve_a_transfer() {
     let header = net.validators[1].rpc("chain_getHeader", json!([])).unwrap();
     assert!(header_number(&header).is_some());
 }
+
+/// Milliseconds in [lo, hi) from a seed printed for reproduction.
+fn random_ms(rng: &mut u64, lo: u64, hi: u64) -> u64 {
+    *rng ^= *rng << 13;
+    *rng ^= *rng >> 7;
+    *rng ^= *rng << 17;
+    lo + *rng % (hi - lo)
+}
+
+#[test]
+fn kill_dash_nine_of_a_validator_and_a_collator_then_restart_recovers_and_finality_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut net = LocalNetwork::start(&NetworkSpec::new(4, 2), dir.path()).unwrap();
+    let mut seed = atoll_relay::clock::now_ms() | 1;
+    eprintln!("kill moments seed: {seed}");
+    let tails = |net: &LocalNetwork| net.log_tails(40);
+    wait_for("relay finality", Duration::from_secs(90), || {
+        finalized_number(&net.validators[0]).filter(|n| *n >= 3)
+    })
+    .unwrap_or_else(|e| panic!("{e}\n{}", tails(&net)));
+    wait_for("para 2001 finalized", Duration::from_secs(90), || {
+        para_finalized(&net, 1).filter(|n| *n >= 1)
+    })
+    .unwrap_or_else(|e| panic!("{e}\n{}", tails(&net)));
+
+    for round in 0..2 {
+        // Kill at random moments within a slot or two: mid-import, mid-vote, mid-write.
+        std::thread::sleep(Duration::from_millis(random_ms(&mut seed, 0, 2_000)));
+        net.validators[3].kill9();
+        std::thread::sleep(Duration::from_millis(random_ms(&mut seed, 0, 2_000)));
+        net.collators[1].kill9();
+        let para_before = relay_para_head_number(&net, para_id(1)).unwrap_or(0);
+
+        // One validator of four down is within f: finality goes on without it.
+        let fin_down = finalized_number(&net.validators[0]).unwrap();
+        wait_for("finality while a validator is down", Duration::from_secs(60), || {
+            finalized_number(&net.validators[0]).filter(|n| *n >= fin_down + 2)
+        })
+        .unwrap_or_else(|e| panic!("round {round}: {e}\n{}", tails(&net)));
+
+        net.validators[3].start().unwrap();
+        net.collators[1].start().unwrap();
+        // Each recovers from its database, rejoins and catches up.
+        let target = finalized_number(&net.validators[0]).unwrap();
+        wait_for("the restarted validator catches up", Duration::from_secs(90), || {
+            finalized_number(&net.validators[3]).filter(|n| *n >= target)
+        })
+        .unwrap_or_else(|e| panic!("round {round}: {e}\n{}", tails(&net)));
+        wait_for("the restarted collator's para advances", Duration::from_secs(90), || {
+            relay_para_head_number(&net, para_id(1)).filter(|n| *n >= para_before + 2)
+        })
+        .unwrap_or_else(|e| panic!("round {round}: {e}\n{}", tails(&net)));
+        assert!(net.validators[3].log().contains("Restored"), "{}", net.validators[3].log_tail(40));
+        wait_for("the restarted collator follows finality", Duration::from_secs(60), || {
+            para_finalized(&net, 1).filter(|n| *n > para_before)
+        })
+        .unwrap_or_else(|e| panic!("round {round}: {e}\n{}", tails(&net)));
+    }
+    for p in net.validators.iter_mut().chain(net.collators.iter_mut()) {
+        assert!(p.is_running(), "{} died:\n{}", p.name, p.log_tail(40));
+        assert!(!p.log().contains("panicked"), "{} panicked:\n{}", p.name, p.log_tail(40));
+    }
+}
+
+#[test]
+fn a_corrupted_database_is_refused_with_a_clear_message_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut net = LocalNetwork::start(&NetworkSpec::new(2, 0), dir.path()).unwrap();
+    wait_for("relay finality", Duration::from_secs(60), || {
+        finalized_number(&net.validators[1]).filter(|n| *n >= 2)
+    })
+    .unwrap_or_else(|e| panic!("{e}\n{}", net.log_tails(30)));
+    net.validators[1].kill9();
+    let db = dir.path().join("validator-1/chains/atoll_testnet/db");
+
+    // A value whose checksum fails: a flipped bit on disk.
+    atoll_relay::store::corrupt_value_for_tests(&db, b"fin", &[1, 2, 3, 4, 5, 6, 7, 8]).unwrap();
+    net.validators[1].start().unwrap();
+    let code = net.validators[1].wait_exit(Duration::from_secs(30));
+    let log = net.validators[1].log();
+    assert!(code.is_some_and(|c| c != 0), "the node must stop: {code:?}\n{log}");
+    assert!(
+        log.contains("is corrupt") && log.contains("fin") && log.contains("refusing to start"),
+        "{log}"
+    );
+    // Nothing was deleted to "repair" it.
+    let raw = sled::open(&db).unwrap().get(b"fin").unwrap().unwrap();
+    assert_eq!(&raw[..], &[1, 2, 3, 4, 5, 6, 7, 8]);
+}
