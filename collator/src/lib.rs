@@ -21,6 +21,7 @@
 //! - [`service`]: the networked collator: the para's blocks persisted in sled, the hook the
 //!   embedded relay node (`atoll-relay`'s service) calls on each new relay block, the para's
 //!   JSON-RPC.
+//! - [`load`]: the load generator behind `atoll-collator load`.
 //! - [`demo`]: the local demo behind `atoll-collator demo` (blocks of transfers, each PoV
 //!   validated by `atoll-pvf`).
 //!
@@ -40,6 +41,7 @@
 mod collation;
 pub mod demo;
 mod error;
+pub mod load;
 mod node;
 pub mod para_spec;
 mod pool;

@@ -49,6 +49,16 @@ struct Cli {
     /// No Prometheus exporter for the para.
     #[arg(long)]
     no_prometheus: bool,
+    /// Most extrinsics per para block.
+    #[arg(long, default_value_t = 1_000)]
+    max_extrinsics_per_block: usize,
+    /// Transaction pool capacity.
+    #[arg(long, default_value_t = 10_000)]
+    pool_capacity: usize,
+    /// Stop adding transactions to a block after this many ms, so that it is built, sent and
+    /// backed within its relay slot (0: no limit).
+    #[arg(long, default_value_t = 800)]
+    block_build_budget_ms: u64,
     /// The secret URI that signs candidate descriptors (default: //<name>).
     #[arg(long)]
     collator_key: Option<String>,
@@ -99,6 +109,31 @@ enum Command {
     /// Key utilities.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Sign and submit token transfers to a collator's RPC at a set rate; report what was
+    /// included and finalized.
+    Load {
+        /// The collator's JSON-RPC address.
+        #[arg(long, default_value = "127.0.0.1:9944")]
+        rpc: SocketAddr,
+        /// The para id (signatures are bound to it).
+        #[arg(long, default_value_t = 2000)]
+        para_id: u32,
+        /// Transfers per second.
+        #[arg(long, default_value_t = 100)]
+        rate: u32,
+        /// Seconds to submit for.
+        #[arg(long, default_value_t = 30)]
+        duration: u64,
+        /// Seconds to wait for finality after the last submission.
+        #[arg(long, default_value_t = 20)]
+        drain: u64,
+        /// Print the final report as one JSON line.
+        #[arg(long)]
+        json: bool,
+        /// Most accepted transfers waiting to be executed (back-pressure).
+        #[arg(long, default_value_t = 30_000)]
+        max_in_flight: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -155,15 +190,14 @@ fn init_logs(filters: &[String]) {
     }
 }
 
-fn para_genesis(spec: &ParaSpec, cache: PathBuf) -> Result<ParaNode, String> {
+fn para_genesis(
+    spec: &ParaSpec,
+    cache: PathBuf,
+    config: CollatorConfig,
+) -> Result<ParaNode, String> {
     let pvf = PvfHost::new(PvfConfig::new(cache)).map_err(|e| e.to_string())?;
-    ParaNode::genesis(
-        CollatorConfig::new(spec.para_id),
-        Arc::new(pvf),
-        spec.code.clone(),
-        &spec.runtime_genesis(),
-    )
-    .map_err(|e| e.to_string())
+    ParaNode::genesis(config, Arc::new(pvf), spec.code.clone(), &spec.runtime_genesis())
+        .map_err(|e| e.to_string())
 }
 
 fn load_spec(chain: &Option<String>) -> Result<ParaSpec, String> {
@@ -175,7 +209,11 @@ fn subcommand(cmd: &Command) -> Result<String, String> {
         Command::Demo { .. } => Err("handled above".into()),
         Command::ExportGenesisHead { chain } => {
             let spec = load_spec(chain)?;
-            let node = para_genesis(&spec, std::env::temp_dir().join("atoll-pvf-cache"))?;
+            let node = para_genesis(
+                &spec,
+                std::env::temp_dir().join("atoll-pvf-cache"),
+                CollatorConfig::new(spec.para_id),
+            )?;
             Ok(format!("0x{}", hex::encode(&node.head_data().0)))
         }
         Command::ExportGenesisWasm { chain } => {
@@ -183,11 +221,59 @@ fn subcommand(cmd: &Command) -> Result<String, String> {
             Ok(format!("0x{}", hex::encode(&spec.code.0)))
         }
         Command::BuildSpec { chain } => Ok(load_spec(chain)?.to_json()),
+        Command::Load { rpc, para_id, rate, duration, drain, json, max_in_flight } => {
+            run_load(*rpc, *para_id, *rate, *duration, *drain, *json, *max_in_flight)
+        }
         Command::Key(k) => {
             atoll_relay::command::run_subcommand(&atoll_relay::cli::Command::Key(k.clone()))
                 .map_err(|e| e.to_string())
         }
     }
+}
+
+fn run_load(
+    rpc: SocketAddr,
+    para_id: u32,
+    rate: u32,
+    duration: u64,
+    drain: u64,
+    json: bool,
+    max_in_flight: u64,
+) -> Result<String, String> {
+    use atoll_collator::load;
+    let config = load::LoadConfig {
+        rpc,
+        para_id: ParaId(para_id),
+        rate,
+        duration: std::time::Duration::from_secs(duration),
+        tick: std::time::Duration::from_millis(100),
+        drain: std::time::Duration::from_secs(drain),
+        max_in_flight,
+    };
+    eprintln!("submitting {rate} transfers/s to {rpc} (para {para_id}) for {duration} s");
+    let report = load::run(&config, |r| {
+        eprintln!(
+            "  {:>5.1} s: submitted {:>8}, refused {:>6}, included {:>8}, finalized {:>8}",
+            r.elapsed_ms as f64 / 1000.0,
+            r.submitted,
+            r.refused,
+            r.included,
+            r.finalized
+        )
+    })
+    .map_err(|e| e.to_string())?;
+    if json {
+        return Ok(load::report_json(&report).to_string());
+    }
+    Ok(format!(
+        "submitted {} in {:.1} s ({:.0}/s), refused {}, included {}, finalized {}",
+        report.submitted,
+        report.elapsed_ms as f64 / 1000.0,
+        report.submitted as f64 * 1000.0 / report.elapsed_ms.max(1) as f64,
+        report.refused,
+        report.included,
+        report.finalized
+    ))
 }
 
 async fn run(cli: Cli, relay: EmbeddedRelayArgs) -> Result<(), String> {
@@ -214,7 +300,15 @@ async fn run(cli: Cli, relay: EmbeddedRelayArgs) -> Result<(), String> {
     tracing::info!("[Parachain] 💾 Database: sled at {}", para_dir.join("db").display());
     tracing::info!("[Relaychain] 📋 Chain specification: {}", relay_config.chain.spec.name);
 
-    let node = para_genesis(&spec, para_dir.join("pvf-artifacts"))?;
+    // Signatures checked on submission are not verified again while building (rule 5 of
+    // `service`); 2^18 verdicts (a few pools' worth) hold ~60 MiB at most.
+    atoll_primitives::crypto::verification_cache::enable(1 << 18);
+    let mut collator_config = CollatorConfig::new(spec.para_id);
+    collator_config.max_extrinsics_per_block = cli.max_extrinsics_per_block;
+    collator_config.pool_capacity = cli.pool_capacity;
+    collator_config.build_time_budget = (cli.block_build_budget_ms > 0)
+        .then(|| std::time::Duration::from_millis(cli.block_build_budget_ms));
+    let node = para_genesis(&spec, para_dir.join("pvf-artifacts"), collator_config)?;
     let key = match &cli.collator_key {
         Some(uri) => Pair::from_uri(uri).map_err(|e| format!("--collator-key: {e}"))?,
         None => Pair::dev(&name),

@@ -32,6 +32,10 @@ pub struct CollatorConfig {
     pub call_timeout: Duration,
     /// Largest PoV to produce.
     pub max_pov_size: usize,
+    /// Stop adding transactions to a block after this long (the rest wait for the next one),
+    /// so that a block can be built, sent and backed within its relay slot (Substrate's
+    /// proposer has the same deadline). `None`: no limit but `max_extrinsics_per_block`.
+    pub build_time_budget: Option<Duration>,
 }
 
 impl CollatorConfig {
@@ -44,6 +48,7 @@ impl CollatorConfig {
             pool_capacity: 10_000,
             call_timeout: Duration::from_millis(atoll_primitives::limits::BACKING_TIMEOUT_MS),
             max_pov_size: atoll_primitives::limits::MAX_POV_SIZE as usize,
+            build_time_budget: None,
         }
     }
 }
@@ -82,6 +87,10 @@ impl Collation {
     }
 }
 
+/// A block built here whose fate is not known: (parent hash, number, relay parent number, the
+/// extrinsics it took from the pool).
+type Unsettled = (Hash, BlockNumber, BlockNumber, Vec<Vec<u8>>);
+
 /// A para's state, head and pool, and the runtime that builds its blocks.
 pub struct ParaNode {
     config: CollatorConfig,
@@ -91,6 +100,10 @@ pub struct ParaNode {
     head: Header,
     pool: TransactionPool,
     known_roots: std::collections::BTreeSet<Hash>,
+    /// Blocks built here and not yet known to be abandoned: hash → (parent hash, number, the
+    /// relay parent's number, the extrinsics they took from the pool). See
+    /// [`ParaNode::build_block_on`].
+    unsettled: std::collections::BTreeMap<Hash, Unsettled>,
 }
 
 impl ParaNode {
@@ -131,7 +144,16 @@ impl ParaNode {
         }
         let pool = TransactionPool::new(config.pool_capacity);
         let known_roots = std::iter::once(header.state_root).collect();
-        Ok(ParaNode { config, pvf, code, db, head: header, pool, known_roots })
+        Ok(ParaNode {
+            config,
+            pvf,
+            code,
+            db,
+            head: header,
+            pool,
+            known_roots,
+            unsettled: Default::default(),
+        })
     }
 
     fn instantiate(
@@ -200,9 +222,43 @@ impl ParaNode {
         }
     }
 
+    /// The extrinsics of every block built here, at an earlier relay parent than
+    /// `relay_parent_number`, that is not `parent` nor one of its ancestors go back to the pool:
+    /// the relay chain builds on `parent`, so those blocks are abandoned (never backed, or timed
+    /// out) and their transactions would otherwise be lost. Blocks far below `parent` are
+    /// forgotten.
+    fn release_abandoned(&mut self, parent: &Header, relay_parent_number: BlockNumber) {
+        let mut ancestry = std::collections::BTreeSet::new();
+        let mut at = parent.hash();
+        while let Some((p, _, _, _)) = self.unsettled.get(&at) {
+            ancestry.insert(at);
+            at = *p;
+        }
+        let abandoned: Vec<Hash> = self
+            .unsettled
+            .iter()
+            .filter(|(h, (_, _, rp, _))| !ancestry.contains(*h) && *rp < relay_parent_number)
+            .map(|(h, _)| *h)
+            .collect();
+        let mut back: Vec<(BlockNumber, Vec<Vec<u8>>)> = Vec::new();
+        for h in abandoned {
+            if let Some((_, number, _, xts)) = self.unsettled.remove(&h) {
+                back.push((number, xts));
+            }
+        }
+        // Oldest first, so that each sender's nonces stay in order at the front of the pool.
+        back.sort_by_key(|(n, _)| *n);
+        for (_, xts) in back.into_iter().rev() {
+            self.pool.requeue_front(xts);
+        }
+        let keep_above = parent.number.0.saturating_sub(16);
+        self.unsettled.retain(|_, (_, n, _, _)| n.0 > keep_above);
+    }
+
     /// Builds a block on `parent_head` (the para's head as the relay chain records it at the
     /// relay parent), which must be a block this node built or started from: a candidate that
-    /// never got included leaves its head behind, and the next block builds on the recorded one.
+    /// never got included leaves its head behind, and the next block builds on the recorded one
+    /// (with the abandoned block's transactions back in the pool).
     pub fn build_block_on(
         &mut self,
         parent_head: &HeadData,
@@ -214,6 +270,7 @@ impl ParaNode {
             .ok()
             .filter(|h| self.known_roots.contains(&h.state_root))
             .ok_or(CollatorError::UnknownParentHead { para, head_hash: parent_head.hash() })?;
+        self.release_abandoned(&header, relay_parent_number);
         let previous = std::mem::replace(&mut self.head, header);
         let built = self.build_block(relay_parent_number, relay_parent_storage_root);
         if built.is_err() {
@@ -299,6 +356,7 @@ impl ParaNode {
             relay_parent_storage_root,
             candidates,
             timeout,
+            self.config.build_time_budget,
         );
 
         // Step 5. On an error above the overlay is dropped: the shared store is untouched.
@@ -338,6 +396,15 @@ impl ParaNode {
         }
         self.head = outcome.header;
         self.known_roots.insert(self.head.state_root);
+        self.unsettled.insert(
+            self.head.hash(),
+            (
+                self.head.parent_hash,
+                self.head.number,
+                relay_parent_number,
+                block.extrinsics.clone(),
+            ),
+        );
         let persisted_validation_data = PersistedValidationData {
             parent_head,
             relay_parent_number,
@@ -380,7 +447,11 @@ fn build_in(
     relay_parent_storage_root: Hash,
     candidates: Vec<Vec<u8>>,
     timeout: Duration,
+    budget: Option<Duration>,
 ) -> Result<BuildOutcome, CollatorError> {
+    // Building is I/O-side work with a wall-clock budget (the collator's shell time).
+    #[allow(clippy::disallowed_methods)]
+    let started = std::time::Instant::now();
     // Step 2.
     let init = BlockInit {
         parent_head: parent_head.clone(),
@@ -401,7 +472,14 @@ fn build_in(
     let mut hashes = Vec::new();
     let mut refused = Vec::new();
     let mut future = Vec::new();
-    for xt in candidates {
+    let mut candidates = candidates.into_iter();
+    while let Some(xt) = candidates.next() {
+        if budget.is_some_and(|b| included.len() % 64 == 0 && started.elapsed() > b) {
+            // Out of time: this one and the rest wait, in order, for the next block.
+            future.push(xt);
+            future.extend(candidates.by_ref());
+            break;
+        }
         let input = ApplyInput { index: included.len() as u32, extrinsic: xt };
         let outcome: ApplyOutcome =
             call_decode(instance, para, export::APPLY_EXTRINSIC, number, &input.encode(), timeout)?;

@@ -47,6 +47,18 @@ impl StorageHost for BuildingState {
         db.get_recorded(&self.root, key, &mut self.recorder).map_err(|e| e.to_string())
     }
 
+    fn append(&mut self, key: &[u8], item: &[u8]) -> Result<(), String> {
+        // In place when the overlay already holds the value (every append after a block's
+        // first): the list is never copied.
+        if let Some(slot) = self.overlay.get_mut(key) {
+            atoll_pvf::append_to_scale_vec(slot.get_or_insert_with(Vec::new), item);
+            return Ok(());
+        }
+        let mut value = self.get(key)?.unwrap_or_default();
+        atoll_pvf::append_to_scale_vec(&mut value, item);
+        self.set(key, &value)
+    }
+
     fn set(&mut self, key: &[u8], value: &[u8]) -> Result<(), String> {
         self.overlay.set(key.to_vec(), value.to_vec());
         Ok(())

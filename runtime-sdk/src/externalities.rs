@@ -166,7 +166,9 @@ impl<B: StateBackend> Externalities for Overlayed<B> {
     }
 
     fn append(&mut self, key: &[u8], encoded_item: &[u8]) {
-        let current = if self.overlay.get(key).is_none() { self.backend.read(key) } else { None };
+        // Only a presence check: `get` would copy the whole value (the block's growing event
+        // list, once per event: quadratic).
+        let current = if self.overlay.contains(key) { None } else { self.backend.read(key) };
         self.overlay.append(key, encoded_item, || current);
     }
 
@@ -186,6 +188,11 @@ impl WriteOverlay {
     /// `Some(value-or-deleted)` if the overlay knows the key.
     pub(crate) fn get(&self, key: &[u8]) -> Option<Option<Vec<u8>>> {
         self.changes.get(key).cloned()
+    }
+
+    /// Whether the overlay knows the key (written, deleted or appended to).
+    pub(crate) fn contains(&self, key: &[u8]) -> bool {
+        self.changes.contains_key(key)
     }
 
     pub(crate) fn set(&mut self, key: &[u8], value: &[u8]) {

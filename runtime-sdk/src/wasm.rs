@@ -65,6 +65,10 @@ impl Externalities for HostExternalities {
     fn clear(&mut self, key: &[u8]) {
         guest::storage_clear(key)
     }
+    fn append(&mut self, key: &[u8], encoded_item: &[u8]) {
+        // The host appends in place: the guest never copies the whole list (the block's events).
+        guest::storage_append(key, encoded_item)
+    }
     fn root(&mut self) -> Hash {
         Hash(guest::storage_root())
     }

@@ -873,6 +873,9 @@ impl RelayNode {
         self.justifications.insert(number, justification);
         out.push(NodeAction::Event(NodeEvent::Finalized { hash, number }));
         self.sync_set_change(now_ms, out);
+        // Finality pruned every fork not descending from `hash`: if our best block was on one,
+        // the best chain moves to the finalized branch (else we would author on a pruned fork).
+        self.update_best(now_ms, out);
     }
 
     fn switch_voter(

@@ -19,7 +19,7 @@
 //! - [`rpc`]: the standard JSON-RPC methods and `paras_*`.
 //! - [`informant`]: the periodic status line.
 //! - [`testnet`]: spawning nodes as processes (multi-process tests, the load generator, the
-//!   benchmark).
+//!   benchmark); [`local_network`] is `atoll-relay local-network`, the README's run command.
 //!
 //! ## Rules (numbered; the code cites them)
 //!
@@ -49,6 +49,7 @@ pub mod cli;
 pub mod clock;
 pub mod command;
 pub mod informant;
+pub mod local_network;
 pub mod logging;
 pub mod rpc;
 pub mod service;

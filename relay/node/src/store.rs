@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 
 use atoll_primitives::Hash;
 
+/// Stored pairs: (key, value), checksums removed.
+pub type Pairs = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// Key of the genesis hash the database was made for.
 pub const GENESIS_KEY: &[u8] = b"meta/genesis";
 
@@ -84,10 +87,7 @@ pub struct Store {
 impl Store {
     /// Opens (or creates) the database at `path` for the chain with `genesis`, checking every
     /// value (rule 3). Returns the store and every pair in it (checksums removed).
-    pub fn open(
-        path: &Path,
-        genesis: Hash,
-    ) -> Result<(Store, Vec<(Vec<u8>, Vec<u8>)>), StoreError> {
+    pub fn open(path: &Path, genesis: Hash) -> Result<(Store, Pairs), StoreError> {
         let sled_err =
             |e: sled::Error| StoreError::Sled { path: path.to_path_buf(), reason: e.to_string() };
         std::fs::create_dir_all(path).map_err(|e| StoreError::Sled {
@@ -149,7 +149,7 @@ impl Store {
     }
 
     /// Every pair under `prefix` (checksums checked).
-    pub fn scan_prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    pub fn scan_prefix(&self, prefix: &[u8]) -> Result<Pairs, StoreError> {
         let mut out = Vec::new();
         for item in self.db.scan_prefix(prefix) {
             let (key, value) = item.map_err(|e| self.err(e))?;

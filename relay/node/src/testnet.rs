@@ -291,6 +291,41 @@ pub fn rpc_call(addr: SocketAddr, method: &str, params: Value) -> Result<Value, 
     Ok(v.get("result").cloned().unwrap_or(Value::Null))
 }
 
+/// A JSON-RPC batch over HTTP: one `method` call per entry of `params`; returns each call's
+/// result or error text, in order.
+pub fn rpc_batch(
+    addr: SocketAddr,
+    method: &str,
+    params: Vec<Value>,
+) -> Result<Vec<Result<Value, String>>, HarnessError> {
+    let calls: Vec<Value> = params
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| json!({"jsonrpc": "2.0", "id": i, "method": method, "params": p}))
+        .collect();
+    let n = calls.len();
+    let body = Value::Array(calls).to_string();
+    let req = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let err = |reason: String| HarnessError::Rpc { method: method.into(), addr, reason };
+    let (_, text) = http_exchange(addr, &req).map_err(err)?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| err(format!("{e}: {text}")))?;
+    let answers = v.as_array().ok_or_else(|| err(format!("not a batch answer: {text}")))?;
+    let mut out: Vec<Result<Value, String>> = vec![Err("no answer".into()); n];
+    for a in answers {
+        let Some(i) = a.get("id").and_then(Value::as_u64).map(|i| i as usize) else { continue };
+        if i < n {
+            out[i] = match a.get("error") {
+                Some(e) => Err(e.to_string()),
+                None => Ok(a.get("result").cloned().unwrap_or(Value::Null)),
+            };
+        }
+    }
+    Ok(out)
+}
+
 /// Polls `check` every 200 ms until it gives `Some`, or fails after `timeout`.
 pub fn wait_for<T>(
     what: &str,
@@ -338,12 +373,20 @@ pub struct NetworkSpec {
     pub slot_ms: u64,
     /// Session length, slots.
     pub session_length: u32,
+    /// Extra flags for every collator (before the `--`).
+    pub collator_args: Vec<String>,
 }
 
 impl NetworkSpec {
     /// `validators` validators and `paras` paras with 2 s slots.
     pub fn new(validators: usize, paras: usize) -> Self {
-        NetworkSpec { validators, paras, slot_ms: 2_000, session_length: 50 }
+        NetworkSpec {
+            validators,
+            paras,
+            slot_ms: 2_000,
+            session_length: 50,
+            collator_args: Vec::new(),
+        }
     }
 }
 
@@ -448,7 +491,7 @@ impl LocalNetwork {
         let spec_arg = spec_path.display().to_string();
         let mut bootnode = String::new();
         let mut validators = Vec::new();
-        for i in 0..spec.validators {
+        for (i, name) in VALIDATOR_NAMES.iter().enumerate().take(spec.validators) {
             let (key, peer) = test_node_key(i as u8);
             let p2p = free_port()?;
             let rpc = free_port()?;
@@ -456,7 +499,6 @@ impl LocalNetwork {
             if i == 0 {
                 bootnode = format!("/ip4/127.0.0.1/tcp/{p2p}/p2p/{peer}");
             }
-            let name = VALIDATOR_NAMES[i];
             let mut args = vec![
                 "--chain".into(),
                 spec_arg.clone(),
@@ -489,7 +531,7 @@ impl LocalNetwork {
             let (key, _) = test_node_key(100 + i as u8);
             let (rpc, prom, relay_p2p, relay_rpc) =
                 (free_port()?, free_port()?, free_port()?, free_port()?);
-            let args = vec![
+            let args: Vec<String> = vec![
                 "--chain".into(),
                 format!("token-{}", para_id(i)),
                 "--collator".into(),
@@ -501,6 +543,10 @@ impl LocalNetwork {
                 rpc.to_string(),
                 "--prometheus-port".into(),
                 prom.to_string(),
+            ];
+            let mut args = args;
+            args.extend(spec.collator_args.iter().cloned());
+            args.extend([
                 "--".into(),
                 "--chain".into(),
                 spec_arg.clone(),
@@ -513,7 +559,7 @@ impl LocalNetwork {
                 key,
                 "--bootnodes".into(),
                 bootnode.clone(),
-            ];
+            ]);
             collators.push(NodeProcess::spawn(
                 &format!("collator-{}", para_id(i)),
                 &collator_bin,
@@ -526,6 +572,11 @@ impl LocalNetwork {
         Ok(LocalNetwork { dir: dir.to_path_buf(), spec_path, validators, collators, bootnode })
     }
 
+    /// Every node process, validators first.
+    pub fn all(&self) -> impl Iterator<Item = &NodeProcess> {
+        self.validators.iter().chain(&self.collators)
+    }
+
     /// The last lines of every node's log (for failure messages).
     pub fn log_tails(&self, n: usize) -> String {
         self.validators
@@ -535,4 +586,26 @@ impl LocalNetwork {
             .collect::<Vec<_>>()
             .join("\n")
     }
+}
+
+/// CPU time (user + system) a process has used, seconds (Linux `/proc`; `None` elsewhere).
+pub fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may hold spaces, inside parentheses).
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    // Linux reports clock ticks of 1/100 s (USER_HZ) on every common architecture.
+    Some((utime + stime) / 100.0)
+}
+
+/// The value of the first sample named exactly `name` (any labels) in a Prometheus text, or 0.
+pub fn metric_value(text: &str, name: &str) -> f64 {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .find(|l| l.strip_prefix(name).is_some_and(|r| r.starts_with('{') || r.starts_with(' ')))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
 }

@@ -179,7 +179,7 @@ mod tests {
         let bytes = (record.encode(), direct.encode(), genesis).encode();
         assert_eq!(
             hex::encode(atoll_primitives::blake2_256(&bytes)),
-            "0000000000000000000000000000000000000000000000000000000000000000"
+            "fe269a74ee1e29c81df38f6123739a601d5d407855621afeece0b435e0348cb1"
         );
     }
 

@@ -1,6 +1,9 @@
 //! A peer that sends random and truncated bytes on every gossip topic and request-response
 //! protocol: no node panics or stalls, and the peer is disconnected (principle 4).
 
+// A multi-process test reads the clock for its deadlines.
+#![allow(clippy::disallowed_methods)]
+
 use std::time::{Duration, Instant};
 
 use atoll_network::{Keypair, NetworkConfig, NetworkEvent, Protocol, Topic};
@@ -17,7 +20,7 @@ enum Target {
 
 /// Bytes that are not a message: random, or a valid message cut short.
 fn garbage(attempt: u32) -> Vec<u8> {
-    if attempt % 2 == 0 {
+    if attempt.is_multiple_of(2) {
         let mut x = 0x9e37_79b9_7f4a_7c15u64 ^ u64::from(attempt);
         (0..200 + attempt as usize * 37)
             .map(|_| {
@@ -75,7 +78,7 @@ async fn attack(bootnode: &str, target: Target) -> Result<Duration, String> {
                     Target::Request(protocol) => {
                         let peer = net.connected_peers().into_iter().find(|p| p.to_string() == victim);
                         if let Some(peer) = peer {
-                            let _ = net.send_request(peer, protocol, bytes);
+                            drop(net.send_request(peer, protocol, bytes));
                         }
                     }
                 }

@@ -56,6 +56,9 @@ pub mod import {
     pub const STORAGE_SET: &str = "ext_storage_set";
     /// `(key_ptr, key_len)`.
     pub const STORAGE_CLEAR: &str = "ext_storage_clear";
+    /// `(key_ptr, key_len, item_ptr, item_len)`: appends one SCALE-encoded item to the SCALE
+    /// `Vec` at the key (building only), without the guest reading the whole value.
+    pub const STORAGE_APPEND: &str = "ext_storage_append";
     /// `(out_ptr)`.
     pub const STORAGE_ROOT: &str = "ext_storage_root";
 
@@ -70,6 +73,7 @@ pub mod import {
         STORAGE_GET,
         STORAGE_SET,
         STORAGE_CLEAR,
+        STORAGE_APPEND,
         STORAGE_ROOT,
     ];
 }
@@ -139,6 +143,7 @@ pub mod guest {
         fn ext_storage_get(key: *const u8, key_len: u32, out: *mut u8, out_cap: u32) -> i64;
         fn ext_storage_set(key: *const u8, key_len: u32, val: *const u8, val_len: u32);
         fn ext_storage_clear(key: *const u8, key_len: u32);
+        fn ext_storage_append(key: *const u8, key_len: u32, item: *const u8, item_len: u32);
         fn ext_storage_root(out: *mut u8);
     }
 
@@ -209,6 +214,14 @@ pub mod guest {
     pub fn storage_clear(key: &[u8]) {
         // SAFETY: pointer and length of a live slice; the host only reads it.
         unsafe { ext_storage_clear(key.as_ptr(), key.len() as u32) }
+    }
+
+    /// Appends one SCALE-encoded item to the SCALE `Vec` at `key` (building only).
+    pub fn storage_append(key: &[u8], item: &[u8]) {
+        // SAFETY: pointers and lengths of live slices; the host only reads them.
+        unsafe {
+            ext_storage_append(key.as_ptr(), key.len() as u32, item.as_ptr(), item.len() as u32)
+        }
     }
 
     /// The state root with every change so far (building only).

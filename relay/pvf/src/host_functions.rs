@@ -117,6 +117,7 @@ pub const SIGNATURES: &[HostFnSignature] = &[
     HostFnSignature { name: import::STORAGE_GET, params: 4, result: Some(WasmInt::I64) },
     HostFnSignature { name: import::STORAGE_SET, params: 4, result: None },
     HostFnSignature { name: import::STORAGE_CLEAR, params: 2, result: None },
+    HostFnSignature { name: import::STORAGE_APPEND, params: 4, result: None },
     HostFnSignature { name: import::STORAGE_ROOT, params: 1, result: None },
 ];
 
@@ -355,6 +356,21 @@ pub fn ext_storage_clear(
     storage.clear(key).map_err(|error| HostFnError::StorageHost { function: F, error })
 }
 
+/// `ext_storage_append(key_ptr, key_len, item_ptr, item_len)`.
+pub fn ext_storage_append(
+    memory: &[u8],
+    storage: &mut dyn StorageHost,
+    key_ptr: u32,
+    key_len: u32,
+    item_ptr: u32,
+    item_len: u32,
+) -> Result<(), HostFnError> {
+    const F: &str = import::STORAGE_APPEND;
+    let key = guest_bytes(memory, F, "key", key_ptr, key_len)?;
+    let item = guest_bytes(memory, F, "item", item_ptr, item_len)?;
+    storage.append(key, item).map_err(|error| HostFnError::StorageHost { function: F, error })
+}
+
 /// `ext_storage_root(out_ptr)`: writes the 32-byte state root.
 pub fn ext_storage_root(
     memory: &mut [u8],
@@ -524,6 +540,15 @@ fn link_storage_forbidden<S: Send + 'static>(
         )
         .map_err(link_error)?;
     linker
+        .func_wrap(
+            m,
+            import::STORAGE_APPEND,
+            |mut caller: Caller<'_, HostState<S>>, _: u32, _: u32, _: u32, _: u32| {
+                forbidden::<S, ()>(&mut caller, import::STORAGE_APPEND)
+            },
+        )
+        .map_err(link_error)?;
+    linker
         .func_wrap(m, import::STORAGE_ROOT, |mut caller: Caller<'_, HostState<S>>, _: u32| {
             forbidden::<S, ()>(&mut caller, import::STORAGE_ROOT)
         })
@@ -573,6 +598,28 @@ fn link_storage_forward<S: StorageHost + Send + 'static>(
             |mut caller: Caller<'_, HostState<S>>, key_ptr: u32, key_len: u32| {
                 with_memory(&mut caller, import::STORAGE_CLEAR, |mem, state| {
                     ext_storage_clear(mem, &mut state.storage, key_ptr, key_len)
+                })
+            },
+        )
+        .map_err(link_error)?;
+    linker
+        .func_wrap(
+            m,
+            import::STORAGE_APPEND,
+            |mut caller: Caller<'_, HostState<S>>,
+             key_ptr: u32,
+             key_len: u32,
+             item_ptr: u32,
+             item_len: u32| {
+                with_memory(&mut caller, import::STORAGE_APPEND, |mem, state| {
+                    ext_storage_append(
+                        mem,
+                        &mut state.storage,
+                        key_ptr,
+                        key_len,
+                        item_ptr,
+                        item_len,
+                    )
                 })
             },
         )

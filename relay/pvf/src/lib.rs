@@ -95,7 +95,7 @@ pub use instance::{CallError, RuntimeInstance};
 pub use outcome::{ExecutionTimes, InvalidReason, ValidationOutcome};
 pub use prepare::{ArtifactSource, PrepareError, PreparedArtifact};
 pub use stats::PvfStats;
-pub use storage::StorageHost;
+pub use storage::{append_to_scale_vec, StorageHost};
 
 #[cfg(test)]
 mod tests {

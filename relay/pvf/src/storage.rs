@@ -10,8 +10,37 @@ pub trait StorageHost {
     fn set(&mut self, key: &[u8], value: &[u8]) -> Result<(), String>;
     /// Removes `key`.
     fn clear(&mut self, key: &[u8]) -> Result<(), String>;
+    /// Appends one SCALE-encoded item to the SCALE `Vec` at `key` (an absent key is an empty
+    /// vector). Implementations override this to append in place.
+    fn append(&mut self, key: &[u8], item: &[u8]) -> Result<(), String> {
+        let mut value = self.get(key)?.unwrap_or_default();
+        append_to_scale_vec(&mut value, item);
+        self.set(key, &value)
+    }
     /// The state root with every change so far.
     fn root(&mut self) -> Result<[u8; 32], String>;
+}
+
+/// Appends `item` to a SCALE-encoded `Vec` in place (compact length prefix, then items); a value
+/// that is not a SCALE vector is replaced by a one-item vector.
+pub fn append_to_scale_vec(value: &mut Vec<u8>, item: &[u8]) {
+    use parity_scale_codec::{Compact, Decode, Encode};
+    let mut input = &value[..];
+    let Ok(Compact(len)) = Compact::<u32>::decode(&mut input) else {
+        *value = Compact(1u32).encode();
+        value.extend_from_slice(item);
+        return;
+    };
+    let old_prefix_len = value.len() - input.len();
+    let new_prefix = Compact(len.saturating_add(1)).encode();
+    if new_prefix.len() == old_prefix_len {
+        value[..old_prefix_len].copy_from_slice(&new_prefix);
+    } else {
+        let mut rebuilt = new_prefix;
+        rebuilt.extend_from_slice(&value[old_prefix_len..]);
+        *value = rebuilt;
+    }
+    value.extend_from_slice(item);
 }
 
 /// The storage of a validation: there is none. The storage imports are linked to stubs that stop

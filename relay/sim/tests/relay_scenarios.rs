@@ -361,3 +361,35 @@ fn finality_hands_over_at_every_session_change() {
         net
     });
 }
+
+/// Two validators split from the very first slot each build their own chain from genesis;
+/// when they meet, finality picks one branch and the node whose best block was on the other
+/// moves its best chain onto the finalized branch (it used to keep authoring on a pruned fork,
+/// every block refused as "not insertable in the fork tree").
+#[test]
+fn best_block_on_a_fork_that_finality_pruned_moves_to_the_finalized_branch() {
+    over_seeds("forked from genesis", |seed| {
+        let mut net = net(2, seed);
+        let sides = [vec![NodeId(0)], vec![NodeId(1)]];
+        net.sim_mut().network_mut().partition(&sides);
+        net.run_slots(4);
+        net.sim_mut().network_mut().heal();
+        net.run_slots(20);
+        let fin = min_finalized(&net);
+        assert!(fin.0 >= 8, "seed {seed}: finality did not advance after the fork ({fin})");
+        for id in net.up() {
+            let node = net.sim().node(id).unwrap().node();
+            let (fin_hash, fin_n) = node.finalized();
+            assert!(node.best().1 >= fin_n, "seed {seed}: {id}'s best is below finality");
+            let mut cursor = node.best().0;
+            while let Some(h) = node.header(&cursor) {
+                if h.number <= fin_n {
+                    break;
+                }
+                cursor = h.parent_hash;
+            }
+            assert_eq!(cursor, fin_hash, "seed {seed}: {id}'s best is not on its finalized chain");
+        }
+        net
+    });
+}

@@ -31,6 +31,12 @@ impl Overlay {
         self.writes.insert(key, Some(value));
     }
 
+    /// The pending value of `key` for in-place changes: `None` if the overlay has no write for
+    /// it, `Some(None)` if it deletes it.
+    pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Option<Vec<u8>>> {
+        self.writes.get_mut(key)
+    }
+
     /// Deletes `key`.
     pub fn clear(&mut self, key: Vec<u8>) {
         self.writes.insert(key, None);
