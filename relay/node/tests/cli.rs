@@ -1,6 +1,8 @@
 //! The command line: subcommands print what operators expect, and every mistake in the flags
 //! is a clear error before anything starts.
 
+#![allow(clippy::unwrap_used)] // Tests stop loudly.
+
 use std::process::Command;
 
 fn relay(args: &[&str]) -> (i32, String, String) {
