@@ -76,10 +76,25 @@ pub fn binary_path(package: &str, name: &str) -> Result<PathBuf, HarnessError> {
     Ok(path)
 }
 
-/// A free TCP port on loopback (bound, then released just before use).
+/// A free TCP port on loopback for a node to listen on. Ports come from 20000–31999, below
+/// Linux's ephemeral range (32768–60999), so that no outgoing connection of an already running
+/// node can take one between this check and the node's bind; a process-wide counter never
+/// hands out the same port twice.
 pub fn free_port() -> Result<u16, HarnessError> {
-    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| HarnessError::Io(e.to_string()))?;
-    l.local_addr().map(|a| a.port()).map_err(|e| HarnessError::Io(e.to_string()))
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    const FIRST: u32 = 20_000;
+    const SPAN: u32 = 12_000;
+    // Different processes start at different places in the range.
+    let start = (std::process::id() % 240) * 50;
+    for _ in 0..SPAN {
+        let offset = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = (FIRST + (start + offset) % SPAN) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
+        }
+    }
+    Err(HarnessError::Io("no free port in 20000–31999".into()))
 }
 
 /// A deterministic libp2p node key for test node `i` (hex of 32 bytes) and its peer id.

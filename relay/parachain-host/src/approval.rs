@@ -74,7 +74,9 @@
 //! 10. **Candidate approval** under a block (sticky once reached): `needed` is 0 or exceeds the
 //!     non-backers `n − |backing group|` (approval would be impossible), or more than a third
 //!     of the session's validators approved (`3 · approvals > n`: one of them is honest), or
-//!     counting (rule 9) says approved.
+//!     counting (rule 9) says approved, or no no-show can ever be covered: every non-backer
+//!     already holds an assignment, and every assignee but the no-shows approved, at least
+//!     `needed` of them (small networks: a crashed checker must not stall finality forever).
 //! 11. **Block approval.** A block is approved when all its candidates are (at once if it has
 //!     none) and its parent is approved. The parent counts as approved if it is the finalized
 //!     block, or an unknown block at or below the finalized height
@@ -926,9 +928,21 @@ impl ApprovalVoting {
             }
             // Rule 10.
             let approvals = entry.approvals.keys().filter(|(s, _)| *s == session.session).count();
-            let impossible = needed > n.saturating_sub(c.backers.len());
+            let eligible = n.saturating_sub(c.backers.len());
+            let impossible = needed > eligible;
             let counted = current.map(|t| tally(states.iter().copied(), needed, t));
-            if needed == 0 || impossible || 3 * approvals > n || counted == Some(Tally::Approved) {
+            // Rule 10: every possible checker already holds an assignment, so a no-show can
+            // never be covered; the approvals of all the others are the most there can be.
+            let uncoverable = c.assignees.len() >= eligible
+                && states.iter().any(|s| s.no_show)
+                && states.iter().all(|s| s.approved || s.no_show)
+                && states.iter().filter(|s| s.approved).count() >= needed;
+            if needed == 0
+                || impossible
+                || 3 * approvals > n
+                || uncoverable
+                || counted == Some(Tally::Approved)
+            {
                 block.candidates[index].approved = true;
                 stats.candidates_approved += 1;
                 continue;

@@ -209,11 +209,23 @@ impl PvfHost {
         params: &ValidationParams,
         kind: TimeoutKind,
     ) -> ValidationOutcome {
+        self.validate_by_hash_timed(code_hash, load, params, kind).0
+    }
+
+    /// [`PvfHost::validate_by_hash`], also reporting how long each phase took (a zero
+    /// `prepare` when the prepared code was in memory).
+    pub fn validate_by_hash_timed(
+        &self,
+        code_hash: ValidationCodeHash,
+        load: impl FnOnce() -> Result<ValidationCode, String>,
+        params: &ValidationParams,
+        kind: TimeoutKind,
+    ) -> (ValidationOutcome, ExecutionTimes) {
         let cached = {
             let memory = self.memory.lock().unwrap_or_else(PoisonError::into_inner);
             memory.get(&code_hash).and_then(|slot| slot.get().cloned())
         };
-        let (outcome, _) = match cached {
+        let (outcome, times) = match cached {
             Some(prepared) => {
                 bump(&self.stats.memory_cache_hits);
                 self.execute_prepared(prepared, params, kind, ExecutionTimes::default())
@@ -236,7 +248,7 @@ impl PvfHost {
             }
         };
         self.count(code_hash, &outcome);
-        outcome
+        (outcome, times)
     }
 
     /// [`PvfHost::validate`], also reporting how long each phase took.

@@ -75,9 +75,14 @@ pub struct ParaLog {
 }
 
 impl ParaLog {
-    /// Records the parachain events of the block with `header`.
-    pub fn note_block(&mut self, db: &StateDb, header: &RelayHeader) {
-        let Ok(records) = atoll_relay_chain::events(db, &header.state_root) else { return };
+    /// Records the parachain events of the block with `header`; returns how many candidates it
+    /// included.
+    pub fn note_block(&mut self, db: &StateDb, header: &RelayHeader) -> u64 {
+        let Ok(records) = atoll_relay_chain::events(db, &header.state_root) else { return 0 };
+        let included = records
+            .iter()
+            .filter(|r| matches!(r.event, RelayEvent::CandidateIncluded { .. }))
+            .count() as u64;
         let hash = hex0x(header.hash().as_bytes());
         for record in records {
             if let Some(v) = event_json(header.number.0, &hash, &record.event) {
@@ -87,6 +92,7 @@ impl ParaLog {
                 self.events.push_back(v);
             }
         }
+        included
     }
 
     /// The recorded events named in `kinds` (all if empty), oldest first.

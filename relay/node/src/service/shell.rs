@@ -40,6 +40,8 @@ pub struct VerdictDone {
     pub verdict: ValidationVerdict,
     /// Wall time of the execution, seconds.
     pub seconds: f64,
+    /// Of which preparing the code (compiling or loading the artifact), seconds.
+    pub prepare_seconds: f64,
 }
 
 /// The answer to one of our requests.
@@ -400,7 +402,12 @@ impl NodeShell {
     /// A PVF execution finished.
     pub fn on_verdict(&mut self, done: VerdictDone, now: u64) {
         self.validations_running = self.validations_running.saturating_sub(1);
-        self.metrics.observe_pvf_execution(done.seconds);
+        self.metrics.observe_pvf_execution(done.seconds - done.prepare_seconds);
+        if done.prepare_seconds > 0.0 {
+            self.metrics.observe_pvf_preparation(done.prepare_seconds);
+        } else {
+            self.metrics.inc_pvf_cache_hits();
+        }
         if let Some(host) = &mut self.host {
             let actions = host.on_validation_result(&done.request, done.verdict, now);
             self.apply_host(actions, now);
@@ -488,7 +495,8 @@ impl NodeShell {
                     self.pool.prune(block);
                 }
                 if let Some(header) = self.relay.header(&hash).cloned() {
-                    self.para_log.note_block(self.relay.db(), &header);
+                    let included = self.para_log.note_block(self.relay.db(), &header);
+                    self.metrics.inc_included_by(included);
                 }
                 self.feed_host_block(hash, now);
             }
@@ -724,7 +732,9 @@ impl NodeShell {
             // The shell times executions for the metrics.
             #[allow(clippy::disallowed_methods)]
             let started = Instant::now();
-            let verdict = match pvf.validate_by_hash(code_hash, move || Ok(code), &params, kind) {
+            let (outcome, times) =
+                pvf.validate_by_hash_timed(code_hash, move || Ok(code), &params, kind);
+            let verdict = match outcome {
                 ValidationOutcome::Valid(result) => ValidationVerdict::Valid(result),
                 ValidationOutcome::Invalid(reason) => {
                     ValidationVerdict::Invalid(reason.to_string())
@@ -732,7 +742,8 @@ impl NodeShell {
                 ValidationOutcome::Internal(e) => ValidationVerdict::Internal(e.to_string()),
             };
             let seconds = started.elapsed().as_secs_f64();
-            let _ = tx.send(VerdictDone { request, verdict, seconds });
+            let prepare_seconds = times.prepare.as_secs_f64();
+            let _ = tx.send(VerdictDone { request, verdict, seconds, prepare_seconds });
         });
     }
 
