@@ -290,16 +290,23 @@ pub fn http_get(addr: SocketAddr, path: &str) -> Result<(u16, String), HarnessEr
         .map_err(|reason| HarnessError::Io(format!("GET {path} on {addr}: {reason}")))
 }
 
-/// A JSON-RPC call over HTTP: the `result`, or the error object as an error.
-pub fn rpc_call(addr: SocketAddr, method: &str, params: Value) -> Result<Value, HarnessError> {
-    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
+/// POSTs a JSON body to the node's RPC port and parses the answer.
+fn post_json(addr: SocketAddr, method: &str, body: &Value) -> Result<Value, HarnessError> {
+    let body = body.to_string();
     let req = format!(
         "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     let err = |reason: String| HarnessError::Rpc { method: method.into(), addr, reason };
     let (_, text) = http_exchange(addr, &req).map_err(err)?;
-    let v: Value = serde_json::from_str(&text).map_err(|e| err(format!("{e}: {text}")))?;
+    serde_json::from_str(&text).map_err(|e| err(format!("{e}: {text}")))
+}
+
+/// A JSON-RPC call over HTTP: the `result`, or the error object as an error.
+pub fn rpc_call(addr: SocketAddr, method: &str, params: Value) -> Result<Value, HarnessError> {
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    let v = post_json(addr, method, &body)?;
+    let err = |reason: String| HarnessError::Rpc { method: method.into(), addr, reason };
     if let Some(e) = v.get("error") {
         return Err(err(e.to_string()));
     }
@@ -319,15 +326,9 @@ pub fn rpc_batch(
         .map(|(i, p)| json!({"jsonrpc": "2.0", "id": i, "method": method, "params": p}))
         .collect();
     let n = calls.len();
-    let body = Value::Array(calls).to_string();
-    let req = format!(
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
+    let v = post_json(addr, method, &Value::Array(calls))?;
     let err = |reason: String| HarnessError::Rpc { method: method.into(), addr, reason };
-    let (_, text) = http_exchange(addr, &req).map_err(err)?;
-    let v: Value = serde_json::from_str(&text).map_err(|e| err(format!("{e}: {text}")))?;
-    let answers = v.as_array().ok_or_else(|| err(format!("not a batch answer: {text}")))?;
+    let answers = v.as_array().ok_or_else(|| err(format!("not a batch answer: {v}")))?;
     let mut out: Vec<Result<Value, String>> = vec![Err("no answer".into()); n];
     for a in answers {
         let Some(i) = a.get("id").and_then(Value::as_u64).map(|i| i as usize) else { continue };

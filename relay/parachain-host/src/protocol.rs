@@ -164,6 +164,18 @@ pub struct ValidationRequest {
     pub purpose: CheckPurpose,
 }
 
+impl ValidationRequest {
+    /// The `validate_block` input the request stands for.
+    pub fn validation_params(&self) -> atoll_primitives::ValidationParams {
+        atoll_primitives::ValidationParams {
+            parent_head: self.validation_data.parent_head.clone(),
+            block_data: self.pov.block_data.clone(),
+            relay_parent_number: self.validation_data.relay_parent_number,
+            relay_parent_storage_root: self.validation_data.relay_parent_storage_root,
+        }
+    }
+}
+
 /// The shell's answer to a [`ValidationRequest`]. `Internal` (the shell's own failure) never
 /// becomes an `Invalid` vote (DESIGN.md principle 3).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -47,6 +47,7 @@ pub mod keys;
 pub mod limits;
 pub mod parachain;
 pub mod relay;
+pub mod scale_vec;
 #[cfg(feature = "std")]
 pub mod ss58;
 pub mod validation;

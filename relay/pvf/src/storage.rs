@@ -21,27 +21,7 @@ pub trait StorageHost {
     fn root(&mut self) -> Result<[u8; 32], String>;
 }
 
-/// Appends `item` to a SCALE-encoded `Vec` in place (compact length prefix, then items); a value
-/// that is not a SCALE vector is replaced by a one-item vector.
-pub fn append_to_scale_vec(value: &mut Vec<u8>, item: &[u8]) {
-    use parity_scale_codec::{Compact, Decode, Encode};
-    let mut input = &value[..];
-    let Ok(Compact(len)) = Compact::<u32>::decode(&mut input) else {
-        *value = Compact(1u32).encode();
-        value.extend_from_slice(item);
-        return;
-    };
-    let old_prefix_len = value.len() - input.len();
-    let new_prefix = Compact(len.saturating_add(1)).encode();
-    if new_prefix.len() == old_prefix_len {
-        value[..old_prefix_len].copy_from_slice(&new_prefix);
-    } else {
-        let mut rebuilt = new_prefix;
-        rebuilt.extend_from_slice(&value[old_prefix_len..]);
-        *value = rebuilt;
-    }
-    value.extend_from_slice(item);
-}
+pub use atoll_primitives::scale_vec::append_to_scale_vec;
 
 /// The storage of a validation: there is none. The storage imports are linked to stubs that stop
 /// the call (Step 5), so these methods are never reached; they fail anyway.

@@ -29,7 +29,7 @@ use atoll_parachain_host::{
     ExecutionKind, HostAction, HostEvent, HostMessage, Misbehaviour, ParachainHost, Target,
     ValidationRequest, ValidationVerdict,
 };
-use atoll_primitives::{CandidateCommitments, CandidateHash, Hash, ParaId, ValidationParams};
+use atoll_primitives::{CandidateCommitments, CandidateHash, Hash, ParaId};
 use atoll_pvf::{PvfHost, TimeoutKind, ValidationOutcome};
 use atoll_relay_chain::RelayExtrinsic;
 use parity_scale_codec::Encode;
@@ -405,12 +405,7 @@ impl ParaSimNode {
                 descriptor.relay_parent
             ));
         };
-        let params = ValidationParams {
-            parent_head: request.validation_data.parent_head.clone(),
-            block_data: request.pov.block_data.clone(),
-            relay_parent_number: request.validation_data.relay_parent_number,
-            relay_parent_storage_root: request.validation_data.relay_parent_storage_root,
-        };
+        let params = request.validation_params();
         let kind = match request.kind {
             ExecutionKind::Backing => TimeoutKind::Backing,
             ExecutionKind::Approval => TimeoutKind::Approval,

@@ -35,6 +35,23 @@ fn min_finalized(net: &RelayNet) -> BlockNumber {
 }
 
 /// Runs `scenario` for every seed, then once more on seed 0 and compares event log hashes.
+/// Every running node's best block is at or above its finalized block, on its chain.
+fn assert_best_on_finalized_chain(net: &RelayNet, seed: u64) {
+    for id in net.up() {
+        let node = net.sim().node(id).unwrap().node();
+        let (fin_hash, fin_n) = node.finalized();
+        assert!(node.best().1 >= fin_n, "seed {seed}: {id}'s best is below finality");
+        let mut cursor = node.best().0;
+        while let Some(h) = node.header(&cursor) {
+            if h.number <= fin_n {
+                break;
+            }
+            cursor = h.parent_hash;
+        }
+        assert_eq!(cursor, fin_hash, "seed {seed}: {id}'s best is not on its finalized chain");
+    }
+}
+
 fn over_seeds(name: &str, scenario: impl Fn(u64) -> RelayNet) {
     let mut first = None;
     for seed in 0..SEEDS {
@@ -169,18 +186,7 @@ fn partition_heals_and_finality_resumes() {
             fin.0 >= at_split.0 + 15,
             "seed {seed}: finality did not resume ({at_split} -> {fin})"
         );
-        for id in net.up() {
-            let node = net.sim().node(id).unwrap().node();
-            let (fin_hash, fin_n) = node.finalized();
-            let mut cursor = node.best().0;
-            while let Some(h) = node.header(&cursor) {
-                if h.number <= fin_n {
-                    break;
-                }
-                cursor = h.parent_hash;
-            }
-            assert_eq!(cursor, fin_hash, "seed {seed}: {id}'s best is not on its finalized chain");
-        }
+        assert_best_on_finalized_chain(&net, seed);
         net
     });
 }
@@ -377,19 +383,7 @@ fn best_block_on_a_fork_that_finality_pruned_moves_to_the_finalized_branch() {
         net.run_slots(20);
         let fin = min_finalized(&net);
         assert!(fin.0 >= 8, "seed {seed}: finality did not advance after the fork ({fin})");
-        for id in net.up() {
-            let node = net.sim().node(id).unwrap().node();
-            let (fin_hash, fin_n) = node.finalized();
-            assert!(node.best().1 >= fin_n, "seed {seed}: {id}'s best is below finality");
-            let mut cursor = node.best().0;
-            while let Some(h) = node.header(&cursor) {
-                if h.number <= fin_n {
-                    break;
-                }
-                cursor = h.parent_hash;
-            }
-            assert_eq!(cursor, fin_hash, "seed {seed}: {id}'s best is not on its finalized chain");
-        }
+        assert_best_on_finalized_chain(&net, seed);
         net
     });
 }

@@ -15,7 +15,7 @@ use atoll_parachain_host::{
     ValidationRequest, ValidationVerdict,
 };
 use atoll_primitives::crypto::Pair;
-use atoll_primitives::{BlockNumber, Hash, ValidationParams, ValidatorIndex};
+use atoll_primitives::{BlockNumber, Hash, ValidatorIndex};
 use atoll_pvf::{PvfHost, TimeoutKind, ValidationOutcome};
 use atoll_relay_chain::RelayExtrinsic;
 use atoll_rpc::metrics::NodeMetrics;
@@ -715,12 +715,7 @@ impl NodeShell {
             }
         };
         let code_hash = descriptor.validation_code_hash;
-        let params = ValidationParams {
-            parent_head: request.validation_data.parent_head.clone(),
-            block_data: request.pov.block_data.clone(),
-            relay_parent_number: request.validation_data.relay_parent_number,
-            relay_parent_storage_root: request.validation_data.relay_parent_storage_root,
-        };
+        let params = request.validation_params();
         let kind = match request.kind {
             ExecutionKind::Backing => TimeoutKind::Backing,
             ExecutionKind::Approval => TimeoutKind::Approval,
