@@ -121,6 +121,8 @@ pub struct NodeShell {
     /// Whether to print `Imported #N` lines (the collator's embedded relay node logs less).
     pub(crate) log_imports: bool,
     pub(crate) validations_running: usize,
+    /// The highest block the approval machinery reported approved (for the finality-lag gauge).
+    approved_height: BlockNumber,
 }
 
 /// What [`NodeShell::new`] needs.
@@ -182,6 +184,7 @@ impl NodeShell {
             fatal: None,
             log_imports: true,
             validations_running: 0,
+            approved_height: BlockNumber(0),
         }
     }
 
@@ -580,6 +583,9 @@ impl NodeShell {
             HostEvent::Backable { .. } => m.inc_backed(),
             HostEvent::ApprovalSigned { .. } => m.inc_approvals(),
             HostEvent::NoShow { .. } => m.inc_no_shows(),
+            HostEvent::BlockApproved { number, .. } => {
+                self.approved_height = self.approved_height.max(*number);
+            }
             HostEvent::DisputeOpened { .. } => m.inc_disputes_opened(),
             HostEvent::DisputeConcluded { valid, .. } => m.dispute_concluded(*valid),
             HostEvent::InternalError { candidate_hash, reason } => {
@@ -770,6 +776,12 @@ impl NodeShell {
             }
         }
         self.metrics.block_height(best.1 .0 as u64, finalized.1 .0 as u64);
+        if self.host.is_some() {
+            // How far finality is held back by approval checking: unfinalized blocks above the
+            // highest approved one.
+            let held = best.1 .0.saturating_sub(self.approved_height.0.max(finalized.1 .0));
+            self.metrics.approval_checking_finality_lag(held as u64);
+        }
         let _ = now;
     }
 
