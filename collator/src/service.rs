@@ -91,7 +91,6 @@ pub struct ParaState {
     store: Store,
     headers: BTreeMap<Hash, Header>,
     blocks: BTreeMap<Hash, Block>,
-    genesis: Header,
     best: Header,
     finalized: Header,
     feeds: HeadFeeds,
@@ -152,8 +151,7 @@ impl ParaState {
             headers,
             blocks,
             best: genesis.clone(),
-            finalized: genesis.clone(),
-            genesis,
+            finalized: genesis,
             feeds: HeadFeeds::new(),
             metrics,
             fatal: None,
@@ -435,11 +433,6 @@ impl atoll_rpc::HealthSource for ParaHealth {
             should_have_peers: true,
         }
     }
-}
-
-/// The genesis header of the para state (for `export-genesis-head`).
-pub fn genesis_of(state: &ParaState) -> &Header {
-    &state.genesis
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use atoll_primitives::{decode_bounded, BlockNumber, Hash};
+use atoll_primitives::{decode_bounded, Hash};
 use atoll_relay_chain::{ChainSpec, ChainType, RelayBlock, RelayExtrinsic};
 use atoll_rpc::{BackendError, ChainBackend, Hash32, Health, PeerInfo, SystemInfo};
 use jsonrpsee::RpcModule;
@@ -274,9 +274,4 @@ fn paras_module(
         ))
     })?;
     Ok(m)
-}
-
-/// The best block number (for tests and tools).
-pub fn best_number(shell: &NodeShell) -> BlockNumber {
-    shell.relay().best().1
 }

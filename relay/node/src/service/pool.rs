@@ -71,18 +71,6 @@ impl RelayPool {
         self.hashes.retain(|h| !included.contains(h));
     }
 
-    /// Drops transactions that stayed longer than their welcome (the chain refused them in
-    /// `blocks` authored blocks): keeps the pool from clogging with invalid ones.
-    pub fn drop_stale(&mut self, keep: usize) {
-        if self.queue.len() > keep {
-            let gone: Vec<Hash> =
-                self.queue.drain(..self.queue.len() - keep).map(|(h, _)| h).collect();
-            for h in gone {
-                self.hashes.remove(&h);
-            }
-        }
-    }
-
     /// Pending transactions.
     pub fn len(&self) -> usize {
         self.queue.len()

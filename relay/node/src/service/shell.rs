@@ -545,7 +545,7 @@ impl NodeShell {
     fn apply_host(&mut self, actions: Vec<HostAction>, now: u64) {
         for action in actions {
             match action {
-                HostAction::Send(Target::Validator(v), msg) => self.send_to_validator(v, msg),
+                HostAction::Send(Target::Validator(v), msg) => self.send_to_validator(v, msg, now),
                 HostAction::Send(Target::Peer(p), msg) => match self.peers.peer(p.0) {
                     Some(peer) => self.send(peer, p.0, DirectMessage::Host(msg)),
                     None => {
@@ -604,7 +604,7 @@ impl NodeShell {
 
     /// Sends a host message to validator `v` of the best block's session, through the peer its
     /// authority record names (rule 7).
-    pub(crate) fn send_to_validator(&mut self, v: ValidatorIndex, msg: HostMessage) {
+    pub(crate) fn send_to_validator(&mut self, v: ValidatorIndex, msg: HostMessage, now: u64) {
         let best = self.relay.best().0;
         let Some(header) = self.relay.header(&best) else { return };
         let authority = match self.sessions.get(self.relay.db(), header) {
@@ -615,7 +615,6 @@ impl NodeShell {
         if self.key.as_ref().is_some_and(|k| k.public() == authority) {
             // To ourselves: hand it to our own host.
             if let Some(host) = &mut self.host {
-                let now = crate::clock::now_ms();
                 let actions = host.on_message(HostPeer(u64::MAX), msg, now);
                 self.apply_host(actions, now);
             }
@@ -761,7 +760,7 @@ impl NodeShell {
                 let messages = follower.on_new_best(&self.relay, &mut self.sessions, best.0);
                 self.follower = Some(follower);
                 for (v, msg) in messages {
-                    self.send_to_validator(v, msg);
+                    self.send_to_validator(v, msg, now);
                 }
             }
         }
@@ -782,7 +781,6 @@ impl NodeShell {
             let held = best.1 .0.saturating_sub(self.approved_height.0.max(finalized.1 .0));
             self.metrics.approval_checking_finality_lag(held as u64);
         }
-        let _ = now;
     }
 
     /// How many peers are connected.
