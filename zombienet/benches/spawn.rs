@@ -1,0 +1,2 @@
+//! Spawn benchmark (under construction).
+fn main() {}

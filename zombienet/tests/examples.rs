@@ -1,0 +1,36 @@
+//! The example networks' smoke tests, run as a user runs them (`zombienet test <file>`):
+//! `small.zndsl` (2 validators, 1 para) and `three-chains.zndsl` (4 validators, 3 paras,
+//! HRMP channels). Each must pass and leave no process behind.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{assert_no_leftovers, crate_path, recorded_pids, setup, zombienet};
+
+fn run_example(test: &str) {
+    let _serial = setup();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("net");
+    let out = zombienet()
+        .args(["test", "--dir"])
+        .arg(&dir)
+        .arg(crate_path(&format!("examples/{test}")))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{test} failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("steps passed"), "{stdout}");
+    assert_no_leftovers(&recorded_pids(&dir));
+}
+
+#[test]
+fn small_example_smoke_test_passes() {
+    run_example("small.zndsl");
+}
+
+#[test]
+fn three_chains_example_smoke_test_passes() {
+    run_example("three-chains.zndsl");
+}
