@@ -101,5 +101,67 @@ pub fn attach(path: &Path) -> Result<Network, DescriptorError> {
         nodes,
         paras: d.paras.into_iter().map(ParaId).collect(),
         owned: false,
+        timings: Vec::new(),
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::network::Role;
+    use crate::process::ProcessSpec;
+
+    fn fixture() -> Descriptor {
+        let node = |name: &str, role: Role, port: u16| NodeInfo {
+            name: name.into(),
+            role,
+            group: None,
+            rpc: format!("127.0.0.1:{port}").parse().unwrap(),
+            metrics: format!("127.0.0.1:{}", port + 1).parse().unwrap(),
+            p2p_port: port + 2,
+            base_path: PathBuf::from(format!("/tmp/net/{name}/data")),
+            process: ProcessSpec {
+                program: PathBuf::from("/bin/atoll-relay"),
+                args: vec!["--chain".into(), "/tmp/net/relay-raw.json".into()],
+                env: vec![("RUST_LOG".into(), "info".into())],
+                log_path: PathBuf::from(format!("/tmp/net/{name}/{name}.log")),
+            },
+            pid: Some(4242),
+        };
+        Descriptor {
+            version: VERSION,
+            dir: PathBuf::from("/tmp/net"),
+            relay_spec: PathBuf::from("/tmp/net/relay-raw.json"),
+            chain_id: "atoll_testnet".into(),
+            paras: vec![2000],
+            nodes: vec![
+                node("alice", Role::Validator, 20000),
+                node("collator-2000", Role::Collator { para: 2000 }, 20010),
+            ],
+        }
+    }
+
+    #[test]
+    fn the_descriptor_round_trips_and_its_format_is_pinned() {
+        let d = fixture();
+        let text = serde_json::to_string(&d).unwrap();
+        assert_eq!(serde_json::from_str::<Descriptor>(&text).unwrap(), d);
+        // Conformance: `attach` of an older zombienet's network.json depends on this format.
+        assert_eq!(
+            hex::encode(atoll_primitives::hashing::blake2_256(text.as_bytes())),
+            "8773bd9d9cfd7c621634092bcf4f912ad14678d85a781637678ad41003f79271",
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_foreign_file_is_refused_with_its_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("network.json");
+        std::fs::write(&path, "{\"version\": 9}").unwrap();
+        let err = read(&path).unwrap_err().to_string();
+        assert!(err.contains("network.json"), "{err}");
+        assert!(read(&dir.path().join("none.json")).is_err());
+    }
 }

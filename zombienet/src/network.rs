@@ -430,6 +430,8 @@ pub struct Network {
     pub(crate) paras: Vec<ParaId>,
     /// Whether dropping it stops the processes.
     pub(crate) owned: bool,
+    /// How long each spawn step and readiness stage took, in order.
+    pub(crate) timings: Vec<(String, Duration)>,
 }
 
 impl Network {
@@ -456,6 +458,11 @@ impl Network {
     /// Every node: relay nodes first, then collators.
     pub fn nodes(&self) -> &[NetworkNode] {
         &self.nodes
+    }
+
+    /// How long each spawn step and readiness stage took, in order (empty when attached).
+    pub fn spawn_timings(&self) -> &[(String, Duration)] {
+        &self.timings
     }
 
     /// The paras in the definition.
@@ -599,6 +606,9 @@ impl Drop for Network {
     fn drop(&mut self) {
         if self.owned {
             self.stop();
+        } else {
+            // Kept or attached: nodes restarted through this handle keep running too.
+            self.detach();
         }
     }
 }

@@ -72,6 +72,7 @@ pub fn wait(
                     }
                 }
                 progress.done(started.elapsed(), &format!("{total}/{total}"));
+                network.timings.push((stage.key().to_string(), started.elapsed()));
                 break;
             }
             if Instant::now() >= deadline {

@@ -253,20 +253,10 @@ fn check(node: &mut NetworkNode, assertion: &Assertion) -> Check {
             Ok(re) => compare(Ok(node.count_log_lines(&re) as f64), cmp, "matching lines"),
         },
         Assertion::Balance { account, cmp } => {
-            let Role::Collator { .. } = node.role() else {
-                return Check::Never(relay_token_unsupported(node));
-            };
             let seen = account_key(account).and_then(|who| free_balance(node, &who));
             compare(seen.map(|b| b as f64), cmp, &format!("balance of {account}"))
         }
     }
-}
-
-fn relay_token_unsupported(node: &NetworkNode) -> String {
-    format!(
-        "`{}` is a relay node: transfers and balances are checked on a collator (its para's token)",
-        node.name()
-    )
 }
 
 fn run_command(network: &mut Network, i: usize, command: &NodeCommand) -> Result<String, String> {
@@ -304,7 +294,8 @@ fn account_key(account: &str) -> Result<Sr25519Public, String> {
         .map_err(|e| format!("{account}: {e}"))
 }
 
-fn storage_u128_or_u64<T: Decode + Default>(node: &NetworkNode, key: Vec<u8>) -> Result<T, String> {
+/// A SCALE value at the node's best block (its default when absent).
+fn storage_value<T: Decode + Default>(node: &NetworkNode, key: Vec<u8>) -> Result<T, String> {
     let v = node
         .rpc("state_getStorage", json!([format!("0x{}", hex::encode(key))]))
         .map_err(|e| e.to_string())?;
@@ -313,24 +304,52 @@ fn storage_u128_or_u64<T: Decode + Default>(node: &NetworkNode, key: Vec<u8>) ->
     T::decode(&mut &bytes[..]).map_err(|e| format!("undecodable storage value: {e}"))
 }
 
-/// The para token balance of `who` at the collator's best head.
+/// `who`'s free balance at the node's best block: the para's token on a collator, the relay
+/// token on a relay node.
 fn free_balance(node: &NetworkNode, who: &Sr25519Public) -> Result<u128, String> {
-    storage_u128_or_u64::<u128>(node, token_chain::balances::FREE.storage_key(who))
+    let key = match node.role() {
+        Role::Collator { .. } => token_chain::balances::FREE.storage_key(who),
+        _ => atoll_relay_chain::queries::free_balance_key(who),
+    };
+    storage_value::<u128>(node, key)
 }
 
-/// Signs and submits a token transfer through a collator's RPC; returns its hash.
+/// Signs a transfer with the signer's nonce at the node's best block and submits it through
+/// the node's RPC (a token-chain transfer on a collator, a relay transfer on a relay node);
+/// returns its hash.
 fn transfer(node: &NetworkNode, amount: u128, from: &str, to: &str) -> Result<String, String> {
-    let Role::Collator { para } = node.role() else {
-        return Err(relay_token_unsupported(node));
-    };
     let signer = Pair::from_uri(from).map_err(|e| format!("{from}: {e}"))?;
     let dest = account_key(to)?;
-    let nonce: u64 =
-        storage_u128_or_u64(node, atoll_runtime_sdk::system::NONCE.storage_key(&signer.public()))?;
-    let call = token_chain::Call::Transfer { dest, amount };
-    let xt = atoll_runtime_sdk::testing::sign_extrinsic(&signer, ParaId(para), nonce, call);
+    let xt = match node.role() {
+        Role::Collator { para } => {
+            let key = atoll_runtime_sdk::system::NONCE.storage_key(&signer.public());
+            let nonce: u64 = storage_value(node, key)?;
+            let call = token_chain::Call::Transfer { dest, amount };
+            atoll_runtime_sdk::testing::sign_extrinsic(&signer, ParaId(para), nonce, call)
+        }
+        _ => {
+            use atoll_relay_chain::extrinsic::{RelayCall, RelayExtrinsic, SignedTransaction};
+            use parity_scale_codec::Encode;
+            let key = atoll_relay_chain::queries::nonce_key(&signer.public());
+            let nonce: u64 = storage_value(node, key)?;
+            let genesis = relay_genesis_hash(node)?;
+            let call = RelayCall::Transfer { dest, amount };
+            RelayExtrinsic::Signed(SignedTransaction::new(&signer, genesis, nonce, call)).encode()
+        }
+    };
     let hash = node
         .rpc("author_submitExtrinsic", json!([format!("0x{}", hex::encode(xt))]))
         .map_err(|e| e.to_string())?;
     Ok(hash.as_str().unwrap_or_default().to_string())
+}
+
+/// The relay chain's genesis hash (what relay transactions are signed for).
+fn relay_genesis_hash(node: &NetworkNode) -> Result<atoll_primitives::Hash, String> {
+    let v = node.rpc("chain_getBlockHash", json!([0])).map_err(|e| e.to_string())?;
+    let text = v.as_str().ok_or_else(|| format!("no genesis hash: {v}"))?;
+    let bytes: [u8; 32] = hex::decode(text.trim_start_matches("0x"))
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| format!("bad genesis hash {text}"))?;
+    Ok(atoll_primitives::Hash(bytes))
 }

@@ -130,14 +130,17 @@ pub fn spawn(config: &NetworkConfig, opts: &SpawnOptions) -> Result<Network, Spa
         }
     }
     progress.done(started.elapsed(), &format!("{} nodes", planned.len()));
+    let mut timings = vec![("ports".to_string(), started.elapsed())];
     let step = Instant::now();
     progress.begin("writing the relay chain spec");
     let spec = write_relay_spec(config, &relay_bin, &collator_bins, &dir)?;
     progress.done(step.elapsed(), &format!("{}", spec.raw.display()));
+    timings.push(("chain_spec".into(), step.elapsed()));
     let step = Instant::now();
     progress.begin("storing validator keys");
     insert_keys(&planned, &spec.raw)?;
     progress.done(step.elapsed(), "");
+    timings.push(("keys".into(), step.elapsed()));
     // Rules 5 and 6: now that the spec exists, the arguments.
     finish_args(&mut planned, &spec.raw, config);
     let step = Instant::now();
@@ -149,6 +152,7 @@ pub fn spawn(config: &NetworkConfig, opts: &SpawnOptions) -> Result<Network, Spa
         nodes: Vec::new(),
         paras: config.parachains.iter().map(|p| p.id).collect(),
         owned: !opts.keep,
+        timings,
     };
     for mut p in planned {
         for port in &mut p.ports {
@@ -163,6 +167,7 @@ pub fn spawn(config: &NetworkConfig, opts: &SpawnOptions) -> Result<Network, Spa
         .write_descriptor()
         .map_err(|e| SpawnError::Dir { dir: dir.clone(), reason: e.to_string() })?;
     progress.done(step.elapsed(), &format!("{} processes", network.nodes.len()));
+    network.timings.push(("start".into(), step.elapsed()));
     // Rule 8.
     let up_to = opts.wait_for.unwrap_or(config.settings.readiness.wait_for);
     let deadline = started + config.settings.timeout;
@@ -402,20 +407,21 @@ fn finish_args(planned: &mut [Planned], raw_spec: &Path, config: &NetworkConfig)
                 relay_args.extend(["--bootnodes".into(), b.clone()]);
             }
         }
-        let base = p.info.base_path.display().to_string();
+        // Every node's own flags: its name, data and the ports zombienet reserved.
+        let own = [
+            "--name".to_string(),
+            node.name.clone(),
+            "--base-path".into(),
+            p.info.base_path.display().to_string(),
+            "--rpc-port".into(),
+            p.info.rpc.port().to_string(),
+            "--prometheus-port".into(),
+            p.info.metrics.port().to_string(),
+        ];
         match para {
             None => {
                 args.extend(relay_args);
-                args.extend([
-                    "--name".into(),
-                    node.name.clone(),
-                    "--base-path".into(),
-                    base,
-                    "--rpc-port".into(),
-                    p.info.rpc.port().to_string(),
-                    "--prometheus-port".into(),
-                    p.info.metrics.port().to_string(),
-                ]);
+                args.extend(own);
                 if node.validator {
                     args.push("--validator".into());
                 }
@@ -423,19 +429,8 @@ fn finish_args(planned: &mut [Planned], raw_spec: &Path, config: &NetworkConfig)
                 args.extend(node.args.iter().cloned());
             }
             Some(para) => {
-                args.extend([
-                    "--chain".into(),
-                    para.chain_arg(),
-                    "--collator".into(),
-                    "--name".into(),
-                    node.name.clone(),
-                    "--base-path".into(),
-                    base,
-                    "--rpc-port".into(),
-                    p.info.rpc.port().to_string(),
-                    "--prometheus-port".into(),
-                    p.info.metrics.port().to_string(),
-                ]);
+                args.extend(["--chain".into(), para.chain_arg(), "--collator".into()]);
+                args.extend(own);
                 args.extend(para.default_args.iter().cloned());
                 args.extend(node.args.iter().cloned());
                 args.push("--".into());

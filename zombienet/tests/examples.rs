@@ -6,18 +6,13 @@
 
 mod common;
 
-use common::{assert_no_leftovers, crate_path, recorded_pids, setup, zombienet};
+use common::{assert_no_leftovers, recorded_pids, setup, zombienet_test};
 
 fn run_example(test: &str) {
     let _serial = setup();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("net");
-    let out = zombienet()
-        .args(["test", "--dir"])
-        .arg(&dir)
-        .arg(crate_path(&format!("examples/{test}")))
-        .output()
-        .unwrap();
+    let out = zombienet_test(&format!("examples/{test}"), &dir);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{test} failed:\n{stdout}\n{stderr}");

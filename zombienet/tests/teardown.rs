@@ -11,7 +11,10 @@ use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{assert_all_alive, assert_no_leftovers, crate_path, recorded_pids, setup, zombienet};
+use common::{
+    assert_all_alive, assert_no_leftovers, crate_path, recorded_pids, setup, zombienet,
+    zombienet_test,
+};
 use zombienet::config;
 use zombienet::spawn::{spawn, SpawnError, SpawnOptions};
 
@@ -70,12 +73,7 @@ fn a_failed_assertion_stops_every_process_and_names_the_line() {
     let _serial = setup();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("net");
-    let out = zombienet()
-        .args(["test", "--dir"])
-        .arg(&dir)
-        .arg(crate_path("tests/fixtures/failing.zndsl"))
-        .output()
-        .unwrap();
+    let out = zombienet_test("tests/fixtures/failing.zndsl", &dir);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("test failed at line 6"), "{stdout}");

@@ -81,6 +81,16 @@ pub fn total_issuance(db: &StateDb, root: &Hash) -> Result<u128, ChainError> {
     read(db, root, |ext| state::value_or_default(ext, &balances::TOTAL_ISSUANCE))
 }
 
+/// The storage key of `account`'s free balance (a SCALE `u128`), for `state_getStorage`.
+pub fn free_balance_key(account: &AccountId) -> Vec<u8> {
+    balances::FREE.storage_key(account)
+}
+
+/// The storage key of `account`'s nonce (a SCALE `u64`), for `state_getStorage`.
+pub fn nonce_key(account: &AccountId) -> Vec<u8> {
+    system::NONCE.storage_key(account)
+}
+
 /// `account`'s nonce: the nonce its next transaction must carry.
 pub fn nonce(db: &StateDb, root: &Hash, account: &AccountId) -> Result<u64, ChainError> {
     read(db, root, |ext| state::map_get_or_default(ext, &system::NONCE, account))

@@ -139,22 +139,6 @@ pub enum Command {
         #[arg(long)]
         raw: bool,
     },
-    /// Start a local multi-chain test network as processes (validators `atoll-relay`, one
-    /// `atoll-collator` per token-chain para) and follow it until Ctrl-C stops every process.
-    LocalNetwork {
-        /// Validators (dev accounts Alice, Bob, ... in order; at most 6).
-        #[arg(long, default_value_t = 4)]
-        validators: usize,
-        /// Token-chain paras (ids 2000, 2001, ...).
-        #[arg(long, default_value_t = 2)]
-        paras: usize,
-        /// Relay slot, ms.
-        #[arg(long, default_value_t = 2_000)]
-        slot_ms: u64,
-        /// Directory for specs, databases and logs (default: a new temporary one, kept).
-        #[arg(long)]
-        dir: Option<PathBuf>,
-    },
     /// Delete the chain's database.
     PurgeChain {
         /// The chain: `dev`, `local` or a path.

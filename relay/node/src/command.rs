@@ -282,10 +282,6 @@ pub fn run_subcommand(command: &Command) -> Result<String, CliError> {
                 loaded.spec.to_json_human().map_err(err)
             }
         }
-        Command::LocalNetwork { validators, paras, slot_ms, dir } => {
-            crate::local_network::run(*validators, *paras, *slot_ms, dir.clone())
-                .map_err(|e| CliError::Flag { flag: "local-network", reason: e })
-        }
         Command::PurgeChain { chain, base_path, yes } => {
             let chain = chain.clone().unwrap_or_else(|| "local".into());
             let loaded = load_chain(&chain)?;

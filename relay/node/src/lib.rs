@@ -18,8 +18,9 @@
 //!   authority records.
 //! - [`rpc`]: the standard JSON-RPC methods and `paras_*`.
 //! - [`informant`]: the periodic status line.
-//! - [`testnet`]: spawning nodes as processes (multi-process tests, the load generator, the
-//!   benchmark); [`local_network`] is `atoll-relay local-network`, the README's run command.
+//! - [`testnet`]: spawning nodes as processes for this crate's multi-process tests and network
+//!   benchmark, and the JSON-RPC/HTTP client the load generator and `zombienet` use (networks
+//!   for users are `zombienet spawn`'s).
 //!
 //! ## Rules (numbered; the code cites them)
 //!
@@ -49,7 +50,6 @@ pub mod cli;
 pub mod clock;
 pub mod command;
 pub mod informant;
-pub mod local_network;
 pub mod logging;
 pub mod rpc;
 pub mod service;

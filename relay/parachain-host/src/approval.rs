@@ -89,6 +89,11 @@
 //! 13. **Pruning.** Finalizing a block forgets the blocks at or below its height; a
 //!     candidate's approvals are kept for [`ApprovalConfig::keep_after_finality`] blocks after
 //!     its last block was finalized (disputes may still want them).
+//! 14. **Re-broadcast.** Our assignments and approvals for a block are broadcast again every
+//!     [`ApprovalConfig::rebroadcast_ms`] while the block is not finalized: a validator that
+//!     restarted (its approval state is not persisted) or was cut off has lost them, and
+//!     without them it never sees the block approved. Receivers ignore what they already
+//!     hold (rules 7 and 8). Rule 12 wakes us for it.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -133,6 +138,9 @@ pub struct ApprovalConfig {
     /// Blocks after finality during which a finalized candidate's approvals are kept
     /// (rule 13).
     pub keep_after_finality: u32,
+    /// Interval of re-broadcasting our assignments and approvals of unfinalized blocks, ms
+    /// (rule 14; 0 turns it off).
+    pub rebroadcast_ms: u64,
 }
 
 impl Default for ApprovalConfig {
@@ -141,6 +149,7 @@ impl Default for ApprovalConfig {
             max_pending_blocks: 8,
             max_pending_per_block: 1024,
             keep_after_finality: 10,
+            rebroadcast_ms: 5_000,
         }
     }
 }
@@ -289,6 +298,10 @@ struct BlockEntry {
     us: Option<ValidatorIndex>,
     candidates: Vec<BlockCandidate>,
     approved: bool,
+    /// Our assignments and approvals for it, as broadcast (rule 14).
+    own: Vec<HostMessage>,
+    /// When `own` was last broadcast.
+    own_sent_ms: u64,
 }
 
 impl BlockEntry {
@@ -517,6 +530,8 @@ impl ApprovalVoting {
                 us,
                 candidates,
                 approved: false,
+                own: Vec::new(),
+                own_sent_ms: now_ms,
             },
         );
         // Rules 7 and 8: replay what arrived before the block.
@@ -545,6 +560,7 @@ impl ApprovalVoting {
         let mut order: Vec<(BlockNumber, Hash)> =
             self.blocks.iter().map(|(h, b)| (b.number, *h)).collect();
         order.sort();
+        self.rebroadcast(now_ms, &mut out);
         self.evaluate(order.into_iter().map(|(_, h)| h), now_ms, &mut out);
         out
     }
@@ -867,11 +883,57 @@ impl ApprovalVoting {
                 queue.extend(children.map(|(h, _)| *h));
             }
         }
-        if let Some(at) = next {
+        self.remember_own(out);
+        let rebroadcast_at = self.next_rebroadcast();
+        for at in [next, rebroadcast_at].into_iter().flatten() {
             if at > now_ms && self.wakes.first().is_none_or(|&w| w > at) {
                 self.wakes.insert(at);
                 out.push(HostAction::WakeAt(at));
             }
+        }
+    }
+
+    /// Rule 14: keeps our broadcast assignments and approvals with their blocks.
+    fn remember_own(&mut self, out: &[HostAction]) {
+        for action in out {
+            let HostAction::Broadcast(msg) = action else { continue };
+            let (block, validator) = match msg {
+                HostMessage::Assignment(cert) => (cert.block_hash, cert.validator),
+                HostMessage::Approval(vote) => (vote.block_hash, vote.validator),
+                _ => continue,
+            };
+            let Some(entry) = self.blocks.get_mut(&block) else { continue };
+            if entry.us == Some(validator) && !entry.own.contains(msg) {
+                entry.own.push(msg.clone());
+            }
+        }
+    }
+
+    /// Rule 14: when our messages of some unfinalized block are next due again.
+    fn next_rebroadcast(&self) -> Option<u64> {
+        let every = self.config.rebroadcast_ms;
+        if every == 0 {
+            return None;
+        }
+        self.blocks
+            .values()
+            .filter(|b| !b.own.is_empty())
+            .map(|b| b.own_sent_ms.saturating_add(every))
+            .min()
+    }
+
+    /// Rule 14: broadcasts again our messages of every unfinalized block that is due.
+    fn rebroadcast(&mut self, now_ms: u64, out: &mut Vec<HostAction>) {
+        let every = self.config.rebroadcast_ms;
+        if every == 0 {
+            return;
+        }
+        for entry in self.blocks.values_mut() {
+            if entry.own.is_empty() || now_ms < entry.own_sent_ms.saturating_add(every) {
+                continue;
+            }
+            entry.own_sent_ms = now_ms;
+            out.extend(entry.own.iter().cloned().map(HostAction::Broadcast));
         }
     }
 

@@ -387,3 +387,23 @@ fn best_block_on_a_fork_that_finality_pruned_moves_to_the_finalized_branch() {
         net
     });
 }
+
+/// Two validators (finality needs both): one crashes, losing its unflushed writes, and comes
+/// back from its store two slots later; finality resumes. (Found by zombienet's small network:
+/// both nodes stalled at the last block finalized before the restart.)
+#[test]
+fn one_of_two_validators_restarts_and_finality_resumes() {
+    over_seeds("2 validators, restart", |seed| {
+        let mut net = net(2, seed);
+        net.run_slots(8);
+        net.sim_mut().run_for(seed * 53 % 1_000);
+        net.crash(NodeId(1));
+        net.run_slots(2);
+        net.restart(NodeId(1));
+        net.run_slots(20);
+        let best = net.heads(NodeId(0)).unwrap().0 .1;
+        let fin = min_finalized(&net);
+        assert!(fin.0 + 4 >= best.0, "seed {seed}: finality did not resume: {fin} of {best}");
+        net
+    });
+}

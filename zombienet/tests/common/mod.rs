@@ -30,6 +30,11 @@ pub fn zombienet() -> Command {
     cmd
 }
 
+/// Runs `zombienet test <crate-relative test file> --dir <dir>` to its end.
+pub fn zombienet_test(test: &str, dir: &Path) -> std::process::Output {
+    zombienet().args(["test", "--dir"]).arg(dir).arg(crate_path(test)).output().unwrap()
+}
+
 /// The pids `network.json` in `dir` records.
 pub fn recorded_pids(dir: &Path) -> Vec<u32> {
     let text = std::fs::read_to_string(dir.join("network.json")).expect("network.json");

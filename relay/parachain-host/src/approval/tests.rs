@@ -693,3 +693,55 @@ fn finality_approves_parents_and_prunes() {
     assert!(node.is_approved(&b3.hash));
     assert!(!node.is_approved(&b2.hash), "below finality: no longer tracked");
 }
+
+/// Rule 14: our assignment is broadcast again every `rebroadcast_ms` while its block is not
+/// finalized (a peer that restarted lost it), and no longer once it is.
+#[test]
+fn own_messages_are_rebroadcast_until_finality() {
+    let s = session(2, 1, 8);
+    let receipts = three_candidates();
+    let info = block(1, Hash::ZERO, 3, &s, &receipts);
+    let (v, i) = tranche_zero(&info);
+    let every = ApprovalConfig::default().rebroadcast_ms;
+    let mut node = ApprovalVoting::new(Some(pairs()[v].clone()));
+    let t0 = info.slot_start_ms;
+    let first = node.on_relay_block(&info, t0);
+    let ours = |actions: &[HostAction]| -> Vec<IndirectAssignmentCert> {
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                HostAction::Broadcast(HostMessage::Assignment(c)) if c.candidate_index == i => {
+                    Some(c.clone())
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let sent = ours(&first);
+    assert_eq!(sent.len(), 1, "tranche 0: broadcast at import");
+    // Rule 12: woken for it (after the earlier wake-ups of the tranches).
+    let mut wakes: Vec<u64> = Vec::new();
+    let mut actions = first;
+    while let Some(w) = actions.iter().find_map(|a| match a {
+        HostAction::WakeAt(w) if *w < t0 + every => Some(*w),
+        _ => None,
+    }) {
+        actions = node.on_tick(w);
+        assert!(ours(&actions).is_empty(), "not before the interval");
+        wakes.extend(actions.iter().filter_map(|a| match a {
+            HostAction::WakeAt(w) => Some(*w),
+            _ => None,
+        }));
+    }
+    let woken_for_it = |a: &HostAction| matches!(a, HostAction::WakeAt(w) if *w == t0 + every);
+    assert!(
+        actions.iter().any(woken_for_it) || wakes.contains(&(t0 + every)),
+        "woken for the re-broadcast"
+    );
+    assert!(ours(&node.on_tick(t0 + every - 1)).is_empty(), "not before the interval");
+    assert_eq!(ours(&node.on_tick(t0 + every)), sent, "the same certificate again");
+    assert!(ours(&node.on_tick(t0 + every + 1)).is_empty(), "once per interval");
+    assert_eq!(ours(&node.on_tick(t0 + 2 * every)), sent);
+    node.on_finalized(info.hash, info.number);
+    assert!(ours(&node.on_tick(t0 + 3 * every)).is_empty(), "finalized: nothing more");
+}
