@@ -89,11 +89,12 @@
 //! 13. **Pruning.** Finalizing a block forgets the blocks at or below its height; a
 //!     candidate's approvals are kept for [`ApprovalConfig::keep_after_finality`] blocks after
 //!     its last block was finalized (disputes may still want them).
-//! 14. **Re-broadcast.** Our assignments and approvals for a block are broadcast again every
-//!     [`ApprovalConfig::rebroadcast_ms`] while the block is not finalized: a validator that
-//!     restarted (its approval state is not persisted) or was cut off has lost them, and
-//!     without them it never sees the block approved. Receivers ignore what they already
-//!     hold (rules 7 and 8). Rule 12 wakes us for it.
+//! 14. **Re-broadcast.** When finality has not advanced for [`ApprovalConfig::rebroadcast_ms`],
+//!     our assignments and approvals for every block not yet finalized are broadcast again,
+//!     at most once per that interval per block: a validator that restarted (its approval
+//!     state is not persisted) or was cut off has lost them, and without them it never sees
+//!     the block approved (with two validators, finality then stalls forever). Receivers
+//!     ignore what they already hold (rules 7 and 8). Rule 12 wakes us for it.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -358,6 +359,9 @@ pub struct ApprovalVoting {
     buffered: BTreeMap<Hash, Vec<Buffered>>,
     buffered_order: VecDeque<Hash>,
     wakes: BTreeSet<u64>,
+    /// When we first saw the current finalized block (rule 14); `None` until the next input
+    /// with a time after it changed.
+    finality_seen_ms: Option<u64>,
     never_show: bool,
     stats: ApprovalStats,
 }
@@ -413,6 +417,7 @@ impl ApprovalVoting {
             buffered: BTreeMap::new(),
             buffered_order: VecDeque::new(),
             wakes: BTreeSet::new(),
+            finality_seen_ms: None,
             never_show: false,
             stats: ApprovalStats::default(),
         }
@@ -466,6 +471,7 @@ impl ApprovalVoting {
     /// to 3), replays buffered messages (rules 7, 8), and evaluates it (rules 5, 9 to 12).
     pub fn on_relay_block(&mut self, info: &RelayBlockInfo, now_ms: u64) -> Vec<HostAction> {
         let mut out = Vec::new();
+        self.finality_seen_ms.get_or_insert(now_ms);
         if self.blocks.contains_key(&info.hash)
             || info.hash == self.finalized.0
             || info.number < self.finalized.1
@@ -557,6 +563,7 @@ impl ApprovalVoting {
     pub fn on_tick(&mut self, now_ms: u64) -> Vec<HostAction> {
         let mut out = Vec::new();
         self.wakes.retain(|&w| w > now_ms);
+        self.finality_seen_ms.get_or_insert(now_ms);
         let mut order: Vec<(BlockNumber, Hash)> =
             self.blocks.iter().map(|(h, b)| (b.number, *h)).collect();
         order.sort();
@@ -676,6 +683,9 @@ impl ApprovalVoting {
     pub fn on_finalized(&mut self, hash: Hash, number: BlockNumber) {
         if number < self.finalized.1 {
             return;
+        }
+        if hash != self.finalized.0 {
+            self.finality_seen_ms = None;
         }
         self.finalized = (hash, number);
         self.blocks.retain(|_, b| b.number > number);
@@ -915,17 +925,19 @@ impl ApprovalVoting {
         if every == 0 {
             return None;
         }
+        let stalled_at = self.finality_seen_ms?.saturating_add(every);
         self.blocks
             .values()
             .filter(|b| !b.own.is_empty())
-            .map(|b| b.own_sent_ms.saturating_add(every))
+            .map(|b| b.own_sent_ms.saturating_add(every).max(stalled_at))
             .min()
     }
 
     /// Rule 14: broadcasts again our messages of every unfinalized block that is due.
     fn rebroadcast(&mut self, now_ms: u64, out: &mut Vec<HostAction>) {
         let every = self.config.rebroadcast_ms;
-        if every == 0 {
+        let stalled = self.finality_seen_ms.is_some_and(|t| now_ms >= t.saturating_add(every));
+        if every == 0 || !stalled {
             return;
         }
         for entry in self.blocks.values_mut() {

@@ -694,8 +694,9 @@ fn finality_approves_parents_and_prunes() {
     assert!(!node.is_approved(&b2.hash), "below finality: no longer tracked");
 }
 
-/// Rule 14: our assignment is broadcast again every `rebroadcast_ms` while its block is not
-/// finalized (a peer that restarted lost it), and no longer once it is.
+/// Rule 14: while finality does not advance, our assignment is broadcast again every
+/// `rebroadcast_ms` (a peer that restarted lost it); not once the block is finalized, and not
+/// while finality keeps advancing.
 #[test]
 fn own_messages_are_rebroadcast_until_finality() {
     let s = session(2, 1, 8);
@@ -744,4 +745,12 @@ fn own_messages_are_rebroadcast_until_finality() {
     assert_eq!(ours(&node.on_tick(t0 + 2 * every)), sent);
     node.on_finalized(info.hash, info.number);
     assert!(ours(&node.on_tick(t0 + 3 * every)).is_empty(), "finalized: nothing more");
+
+    // Finality advancing (on another block) holds re-broadcasts back for an interval.
+    let mut node = ApprovalVoting::new(Some(pairs()[v].clone()));
+    let sent = ours(&node.on_relay_block(&info, t0));
+    assert_eq!(sent.len(), 1);
+    node.on_finalized(Hash([9; 32]), BlockNumber(0));
+    assert!(ours(&node.on_tick(t0 + every)).is_empty(), "finality just moved");
+    assert_eq!(ours(&node.on_tick(t0 + 2 * every)), sent, "stalled for an interval");
 }
