@@ -109,24 +109,6 @@ impl Barrier for AllowKnownQueryResponses {
     }
 }
 
-/// Allows what either `A` or `B` allows; a refusal gives `A`'s reason.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Or<A, B>(pub A, pub B);
-
-impl<A: Barrier, B: Barrier> Barrier for Or<A, B> {
-    fn should_execute(
-        &self,
-        origin: &Location,
-        message: &Message,
-        weight: u64,
-        responses: &dyn ResponseHandler,
-    ) -> Result<(), XcmError> {
-        self.0.should_execute(origin, message, weight, responses).or_else(|first| {
-            self.1.should_execute(origin, message, weight, responses).map_err(|_| first)
-        })
-    }
-}
-
 /// Tuples allow what any member allows, tried in order; a refusal gives the first member's
 /// reason.
 macro_rules! barrier_tuple {

@@ -16,7 +16,7 @@ mod traits;
 mod transfers;
 
 pub use barriers::{
-    AllowKnownQueryResponses, AllowTopLevelPaidExecution, AllowUnpaidExecutionFrom, Or,
+    AllowKnownQueryResponses, AllowTopLevelPaidExecution, AllowUnpaidExecutionFrom,
 };
 pub use finish::ACK_QUERY_ID;
 pub use outcome::{InstructionFailure, Outcome, XcmEvent};

@@ -3,8 +3,7 @@
 
 use atoll_xcm::executor::{
     AllowKnownQueryResponses, AllowTopLevelPaidExecution, AllowUnpaidExecutionFrom,
-    AssetTransactor, AssetTrap, Barrier, Or, ResponseHandler, TransactDispatcher, TrapTicket,
-    XcmEvent,
+    AssetTransactor, AssetTrap, Barrier, ResponseHandler, TransactDispatcher, TrapTicket, XcmEvent,
 };
 use atoll_xcm::testing::{InMemoryState, TestEnv, FAILING_CALL};
 use atoll_xcm::{
@@ -180,7 +179,7 @@ fn known_query_responses_barrier_and_composition() {
     assert_eq!(through(both, parent(), response(3)), Ok(()));
     assert_eq!(through(both, parent(), paid(None)), Ok(()));
     assert_eq!(through(both, parent(), response(4)), Err(XcmError::NotPaidFor));
-    let either = Or(AllowKnownQueryResponses, AllowTopLevelPaidExecution);
+    let either = (AllowKnownQueryResponses, AllowTopLevelPaidExecution);
     assert_eq!(through(either, parent(), paid(None)), Ok(()));
     assert_eq!(through(either, parent(), response(4)), Err(XcmError::NotAnAwaitedResponse));
     let three = (
