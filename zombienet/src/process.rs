@@ -9,7 +9,7 @@
 // A process shell reads the clock for its grace periods.
 #![allow(clippy::disallowed_methods)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -86,8 +86,11 @@ impl NodeProcess {
         Ok(p)
     }
 
-    /// A process started by another zombienet (from `network.json`).
+    /// A process started by another zombienet (from `network.json`). A recorded pid that is
+    /// no longer the node's (it exited and the pid was reused) is forgotten, so that no signal
+    /// ever reaches an unrelated process.
     pub fn attached(spec: ProcessSpec, pid: Option<u32>) -> NodeProcess {
+        let pid = pid.filter(|p| runs_program(*p, &spec.program));
         NodeProcess { spec, child: None, pid, die_with_parent: false }
     }
 
@@ -249,6 +252,16 @@ pub fn pid_alive(pid: u32) -> bool {
     }
 }
 
+/// Whether process `pid` is running `program` (its executable, from `/proc/<pid>/exe`; a
+/// rebuilt binary shows as `<path> (deleted)`).
+pub fn runs_program(pid: u32, program: &Path) -> bool {
+    let Ok(exe) = std::fs::read_link(format!("/proc/{pid}/exe")) else { return false };
+    let exe = exe.to_string_lossy();
+    let wanted = program.canonicalize().unwrap_or_else(|_| program.to_path_buf());
+    let wanted = wanted.to_string_lossy();
+    exe == wanted || exe.strip_suffix(" (deleted)") == Some(&wanted)
+}
+
 /// Whether any process is left in process group `pgid` (pids under `/proc` whose group is it).
 pub fn group_alive(pgid: u32) -> bool {
     let Ok(entries) = std::fs::read_dir("/proc") else { return false };
@@ -280,3 +293,25 @@ fn set_parent_death_signal(cmd: &mut Command) {
 
 #[cfg(not(target_os = "linux"))]
 fn set_parent_death_signal(_cmd: &mut Command) {}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pid_is_only_ours_while_it_runs_our_program() {
+        let me = std::process::id();
+        let exe = std::env::current_exe().unwrap();
+        assert!(runs_program(me, &exe));
+        assert!(!runs_program(me, Path::new("/bin/sh")));
+        // A stale network.json: the pid now belongs to another program, so it is dropped.
+        let spec = ProcessSpec {
+            program: PathBuf::from("/bin/sh"),
+            args: Vec::new(),
+            env: Vec::new(),
+            log_path: PathBuf::from("/dev/null"),
+        };
+        assert_eq!(NodeProcess::attached(spec, Some(me)).pid(), None);
+    }
+}
