@@ -142,7 +142,11 @@ pub fn spawn(config: &NetworkConfig, opts: &SpawnOptions) -> Result<Network, Spa
     progress.done(step.elapsed(), "");
     timings.push(("keys".into(), step.elapsed()));
     // Rules 5 and 6: now that the spec exists, the arguments.
-    finish_args(&mut planned, &spec.raw, config);
+    let mut warnings = Vec::new();
+    finish_args(&mut planned, &spec.raw, config, &mut warnings);
+    for w in &warnings {
+        progress.note(&format!("warning: {w}"));
+    }
     let step = Instant::now();
     progress.begin("starting processes");
     let mut network = Network {
@@ -377,7 +381,12 @@ fn insert_keys(planned: &[Planned], raw_spec: &Path) -> Result<(), SpawnError> {
 }
 
 /// Rules 5 and 6: every node's command line.
-fn finish_args(planned: &mut [Planned], raw_spec: &Path, config: &NetworkConfig) {
+fn finish_args(
+    planned: &mut [Planned],
+    raw_spec: &Path,
+    config: &NetworkConfig,
+    warnings: &mut Vec<String>,
+) {
     let spec = raw_spec.display().to_string();
     let ip = config.settings.local_ip;
     let bootnode = planned.iter().position(|p| p.info.role.is_relay()).map(|i| {
@@ -425,14 +434,14 @@ fn finish_args(planned: &mut [Planned], raw_spec: &Path, config: &NetworkConfig)
                 if node.validator {
                     args.push("--validator".into());
                 }
-                args.extend(config.relaychain.default_args.iter().cloned());
-                args.extend(node.args.iter().cloned());
+                args.extend(user_args(&node.name, &config.relaychain.default_args, warnings));
+                args.extend(user_args(&node.name, &node.args, warnings));
             }
             Some(para) => {
                 args.extend(["--chain".into(), para.chain_arg(), "--collator".into()]);
                 args.extend(own);
-                args.extend(para.default_args.iter().cloned());
-                args.extend(node.args.iter().cloned());
+                args.extend(user_args(&node.name, &para.default_args, warnings));
+                args.extend(user_args(&node.name, &node.args, warnings));
                 args.push("--".into());
                 args.extend(relay_args);
                 args.extend(["--no-rpc".into(), "--no-prometheus".into()]);
@@ -442,7 +451,90 @@ fn finish_args(planned: &mut [Planned], raw_spec: &Path, config: &NetworkConfig)
     }
 }
 
+/// Flags zombienet sets itself (rules 3 to 6), with whether they take a value.
+const OWNED_FLAGS: [(&str, bool); 16] = [
+    ("--chain", true),
+    ("--name", true),
+    ("--base-path", true),
+    ("-d", true),
+    ("--port", true),
+    ("--listen-addr", true),
+    ("--rpc-port", true),
+    ("--prometheus-port", true),
+    ("--node-key", true),
+    ("--bootnodes", true),
+    ("--alice", false),
+    ("--bob", false),
+    ("--charlie", false),
+    ("--dave", false),
+    ("--validator", false),
+    ("--tmp", false),
+];
+
+/// A node's user arguments without the flags zombienet owns (as zombienet does: the ports,
+/// keys, names and data of nodes are its own); each one dropped is reported. Flags after a
+/// collator's `--` are the user's.
+fn user_args(node: &str, args: &[String], warnings: &mut Vec<String>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut iter = args.iter().peekable();
+    let mut after_separator = false;
+    while let Some(arg) = iter.next() {
+        if arg == "--" {
+            after_separator = true;
+        }
+        let (flag, inline_value) = match arg.split_once('=') {
+            Some((f, _)) => (f, true),
+            None => (arg.as_str(), false),
+        };
+        let owned = OWNED_FLAGS.iter().find(|(f, _)| *f == flag);
+        match owned {
+            Some((_, takes_value)) if !after_separator => {
+                let mut dropped = arg.clone();
+                if *takes_value && !inline_value {
+                    if let Some(value) = iter.next() {
+                        dropped = format!("{arg} {value}");
+                    }
+                }
+                warnings.push(format!(
+                    "{node}: ignoring `{dropped}`: zombienet sets it (use the definition's ports \
+                     and names)"
+                ));
+            }
+            _ => out.push(arg.clone()),
+        }
+    }
+    out
+}
+
 /// Rule 5: node `i`'s libp2p key (hex) and peer id.
 fn node_key(i: usize) -> (String, String) {
     atoll_relay::testnet::test_node_key((i % 256) as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn flags_zombienet_owns_are_dropped_with_a_warning() {
+        let mut warnings = Vec::new();
+        let args = strings(&[
+            "-l",
+            "parachain=debug",
+            "--rpc-port",
+            "9944",
+            "--name=x",
+            "--alice",
+            "--max-extrinsics-per-block",
+            "10",
+        ]);
+        let kept = user_args("bob", &args, &mut warnings);
+        assert_eq!(kept, strings(&["-l", "parachain=debug", "--max-extrinsics-per-block", "10"]));
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        assert!(warnings[0].contains("bob: ignoring `--rpc-port 9944`"), "{warnings:?}");
+    }
 }
