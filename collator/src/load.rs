@@ -21,8 +21,7 @@ use std::time::{Duration, Instant};
 
 use atoll_primitives::crypto::{Pair, DEV_ACCOUNTS};
 use atoll_primitives::ParaId;
-use atoll_relay::testnet::{rpc_batch, rpc_call, HarnessError};
-use parity_scale_codec::Decode;
+use atoll_relay::testnet::{rpc_batch, rpc_call, storage_value, HarnessError};
 use serde_json::{json, Value};
 
 /// What to generate.
@@ -64,39 +63,12 @@ pub fn sink() -> Pair {
     Pair::dev("LoadSink")
 }
 
-fn storage_key<V: parity_scale_codec::Encode + Decode>(
-    map: &atoll_runtime_sdk::StorageMap<atoll_primitives::Sr25519Public, V>,
-    who: &Pair,
-) -> String {
-    format!("0x{}", hex::encode(map.storage_key(&who.public())))
-}
-
-fn read_u128(rpc: SocketAddr, key: &str, at: Option<&str>) -> Result<u128, HarnessError> {
-    let params = match at {
-        Some(h) => json!([key, h]),
-        None => json!([key]),
-    };
-    let v = rpc_call(rpc, "state_getStorage", params)?;
-    let Some(text) = v.as_str() else { return Ok(0) };
-    let bytes =
-        hex::decode(text.trim_start_matches("0x")).map_err(|e| HarnessError::Io(e.to_string()))?;
-    u128::decode(&mut &bytes[..]).map_err(|e| HarnessError::Io(e.to_string()))
-}
-
-fn read_u64(rpc: SocketAddr, key: &str) -> Result<u64, HarnessError> {
-    let v = rpc_call(rpc, "state_getStorage", json!([key]))?;
-    let Some(text) = v.as_str() else { return Ok(0) };
-    let bytes =
-        hex::decode(text.trim_start_matches("0x")).map_err(|e| HarnessError::Io(e.to_string()))?;
-    u64::decode(&mut &bytes[..]).map_err(|e| HarnessError::Io(e.to_string()))
-}
-
 /// The sink's balance at the para's best and finalized heads: transfers executed so far.
 pub fn executed(rpc: SocketAddr) -> Result<(u64, u64), HarnessError> {
-    let key = storage_key(&token_chain::balances::FREE, &sink());
-    let best = read_u128(rpc, &key, None)?;
+    let key = token_chain::balances::FREE.storage_key(&sink().public());
+    let best: u128 = storage_value(rpc, &key, None)?;
     let fin_hash = rpc_call(rpc, "chain_getFinalizedHead", json!([]))?;
-    let fin = read_u128(rpc, &key, fin_hash.as_str())?;
+    let fin: u128 = storage_value(rpc, &key, fin_hash.as_str())?;
     Ok((best as u64, fin as u64))
 }
 
@@ -109,7 +81,8 @@ pub fn run(
     // Rule 1.
     let mut nonces = Vec::new();
     for s in &senders {
-        nonces.push(read_u64(config.rpc, &storage_key(&atoll_runtime_sdk::system::NONCE, s))?);
+        let key = atoll_runtime_sdk::system::NONCE.storage_key(&s.public());
+        nonces.push(storage_value::<u64>(config.rpc, &key, None)?);
     }
     let (best0, fin0) = executed(config.rpc)?;
     let sink = sink().public();

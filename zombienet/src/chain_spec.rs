@@ -199,19 +199,26 @@ fn amount(v: u128) -> Value {
     }
 }
 
-/// Rule 2.
+/// Rule 2 ([`atoll_relay_chain::HostConfiguration::sized_for`], on the spec's values).
 fn size_groups(genesis: &mut Map<String, Value>, validators: usize) -> Result<(), SpecError> {
     let config = section(section(genesis, "configuration")?, "config")?;
-    let n = validators as u64;
-    let f = n.saturating_sub(1) / 3;
-    let spec_group = config.get("validators_per_group").and_then(Value::as_u64).unwrap_or(2);
-    let group = if n < 4 { 1 } else { spec_group.max(1) };
-    let votes = config.get("minimum_backing_votes").and_then(Value::as_u64).unwrap_or(2);
-    let spec_needed = config.get("needed_approvals").and_then(Value::as_u64).unwrap_or(2);
-    let needed = n.saturating_sub(group).saturating_sub(f).clamp(1, spec_needed.max(1));
-    config.insert("validators_per_group".into(), json!(group));
-    config.insert("minimum_backing_votes".into(), json!(votes.min(group)));
-    config.insert("needed_approvals".into(), json!(needed));
+    let read = |key: &str, default: u32| {
+        config
+            .get(key)
+            .and_then(Value::as_u64)
+            .and_then(|v| u32::try_from(v).ok())
+            .unwrap_or(default)
+    };
+    let spec = atoll_relay_chain::HostConfiguration {
+        validators_per_group: read("validators_per_group", 2),
+        minimum_backing_votes: read("minimum_backing_votes", 2),
+        needed_approvals: read("needed_approvals", 2),
+        ..atoll_relay_chain::HostConfiguration::test_network()
+    };
+    let sized = spec.sized_for(u32::try_from(validators).unwrap_or(u32::MAX));
+    config.insert("validators_per_group".into(), json!(sized.validators_per_group));
+    config.insert("minimum_backing_votes".into(), json!(sized.minimum_backing_votes));
+    config.insert("needed_approvals".into(), json!(sized.needed_approvals));
     Ok(())
 }
 

@@ -296,12 +296,7 @@ fn account_key(account: &str) -> Result<Sr25519Public, String> {
 
 /// A SCALE value at the node's best block (its default when absent).
 fn storage_value<T: Decode + Default>(node: &NetworkNode, key: Vec<u8>) -> Result<T, String> {
-    let v = node
-        .rpc("state_getStorage", json!([format!("0x{}", hex::encode(key))]))
-        .map_err(|e| e.to_string())?;
-    let Some(text) = v.as_str() else { return Ok(T::default()) };
-    let bytes = hex::decode(text.trim_start_matches("0x")).map_err(|e| e.to_string())?;
-    T::decode(&mut &bytes[..]).map_err(|e| format!("undecodable storage value: {e}"))
+    atoll_relay::testnet::storage_value(node.rpc_addr(), &key, None).map_err(|e| e.to_string())
 }
 
 /// `who`'s free balance at the node's best block: the para's token on a collator, the relay

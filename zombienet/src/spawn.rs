@@ -117,23 +117,30 @@ pub fn spawn(config: &NetworkConfig, opts: &SpawnOptions) -> Result<Network, Spa
     let started = Instant::now();
     let mut progress = Progress::new(!opts.show_progress);
     // Rule 1.
-    let (relay_bin, collator_bins) = preflight(config)?;
+    let bins = preflight(config)?;
     // Rule 2.
     let dir = network_dir(config, opts)?;
     progress.note(&format!("network directory: {}", dir.display()));
     // Rule 3.
     progress.begin("reserving ports");
-    let mut planned = plan_relay_nodes(config, &relay_bin, &dir)?;
-    for (para, bin) in config.parachains.iter().zip(&collator_bins) {
-        for c in &para.collators {
-            planned.push(plan_collator(c, para, bin, config, &dir)?);
-        }
+    let roles =
+        config
+            .relaychain
+            .nodes
+            .iter()
+            .map(|n| (n, if n.validator { Role::Validator } else { Role::FullNode }))
+            .chain(config.parachains.iter().flat_map(|p| {
+                p.collators.iter().map(move |c| (c, Role::Collator { para: p.id.0 }))
+            }));
+    let mut planned = Vec::new();
+    for ((node, role), program) in roles.zip(&bins.nodes) {
+        planned.push(plan_node(node, role, program.clone(), &dir, config.settings.local_ip)?);
     }
     progress.done(started.elapsed(), &format!("{} nodes", planned.len()));
     let mut timings = vec![("ports".to_string(), started.elapsed())];
     let step = Instant::now();
     progress.begin("writing the relay chain spec");
-    let spec = write_relay_spec(config, &relay_bin, &collator_bins, &dir)?;
+    let spec = write_relay_spec(config, &bins.relay, &bins.collators, &dir)?;
     progress.done(step.elapsed(), &format!("{}", spec.raw.display()));
     timings.push(("chain_spec".into(), step.elapsed()));
     let step = Instant::now();
@@ -189,9 +196,20 @@ pub fn spawn(config: &NetworkConfig, opts: &SpawnOptions) -> Result<Network, Spa
     Ok(network)
 }
 
+/// The executables a network runs (rule 1).
+struct Binaries {
+    /// The relay chain's default command (it writes the chain spec).
+    relay: PathBuf,
+    /// Each para's default collator command (it exports the para's genesis), in definition
+    /// order.
+    collators: Vec<PathBuf>,
+    /// Every node's executable: relay nodes, then each para's collators, in definition order.
+    nodes: Vec<PathBuf>,
+}
+
 /// Rule 1: resolves every command and checks every file; returns the relay binary (of the
 /// default command) and each para's collator binary.
-fn preflight(config: &NetworkConfig) -> Result<(PathBuf, Vec<PathBuf>), SpawnError> {
+fn preflight(config: &NetworkConfig) -> Result<Binaries, SpawnError> {
     let base = &config.definition_dir;
     let mut problems = Vec::new();
     let mut resolve = |command: &str, what: &str| match resolve_command(command, base) {
@@ -202,20 +220,23 @@ fn preflight(config: &NetworkConfig) -> Result<(PathBuf, Vec<PathBuf>), SpawnErr
         }
     };
     let relay_bin = resolve(&config.relaychain.default_command, "relaychain.default_command");
+    let mut nodes = Vec::new();
     for (i, n) in config.relaychain.nodes.iter().enumerate() {
-        if let Some(c) = &n.command {
-            resolve(c, &format!("relaychain.nodes[{i}] ({}).command", n.name));
-        }
+        nodes.push(match &n.command {
+            Some(c) => resolve(c, &format!("relaychain.nodes[{i}] ({}).command", n.name)),
+            None => relay_bin.clone(),
+        });
     }
     let mut collator_bins = Vec::new();
     for (i, p) in config.parachains.iter().enumerate() {
-        collator_bins
-            .push(resolve(&p.default_command, &format!("parachains[{i}].default_command")));
+        let default = resolve(&p.default_command, &format!("parachains[{i}].default_command"));
         for c in &p.collators {
-            if let Some(cmd) = &c.command {
-                resolve(cmd, &format!("parachains[{i}] collator {}.command", c.name));
-            }
+            nodes.push(match &c.command {
+                Some(cmd) => resolve(cmd, &format!("parachains[{i}] collator {}.command", c.name)),
+                None => default.clone(),
+            });
         }
+        collator_bins.push(default);
     }
     let mut files: Vec<(String, &PathBuf)> = Vec::new();
     if let Some(p) = &config.relaychain.chain_spec_path {
@@ -237,8 +258,12 @@ fn preflight(config: &NetworkConfig) -> Result<(PathBuf, Vec<PathBuf>), SpawnErr
             problems.push(format!("{what}: {} does not exist", path.display()));
         }
     }
-    match (relay_bin, problems.is_empty()) {
-        (Some(relay), true) => Ok((relay, collator_bins.into_iter().flatten().collect())),
+    let collators: Option<Vec<PathBuf>> = collator_bins.into_iter().collect();
+    let nodes: Option<Vec<PathBuf>> = nodes.into_iter().collect();
+    match (relay_bin, collators, nodes, problems.is_empty()) {
+        (Some(relay), Some(collators), Some(nodes), true) => {
+            Ok(Binaries { relay, collators, nodes })
+        }
         _ => Err(SpawnError::Preflight(problems)),
     }
 }
@@ -311,41 +336,6 @@ fn plan_node(
         pid: None,
     };
     Ok(Planned { info, ports: vec![p2p, rpc, prom] })
-}
-
-fn plan_relay_nodes(
-    config: &NetworkConfig,
-    default_bin: &Path,
-    dir: &Path,
-) -> Result<Vec<Planned>, SpawnError> {
-    let ip = config.settings.local_ip;
-    let mut out = Vec::new();
-    for node in &config.relaychain.nodes {
-        let program = match &node.command {
-            Some(c) => resolve_command(c, &config.definition_dir)
-                .map_err(|e| SpawnError::Preflight(vec![e]))?,
-            None => default_bin.to_path_buf(),
-        };
-        let role = if node.validator { Role::Validator } else { Role::FullNode };
-        out.push(plan_node(node, role, program, dir, ip)?);
-    }
-    Ok(out)
-}
-
-fn plan_collator(
-    node: &NodeConfig,
-    para: &crate::config::ParachainConfig,
-    default_bin: &Path,
-    config: &NetworkConfig,
-    dir: &Path,
-) -> Result<Planned, SpawnError> {
-    let program = match &node.command {
-        Some(c) => resolve_command(c, &config.definition_dir)
-            .map_err(|e| SpawnError::Preflight(vec![e]))?,
-        None => default_bin.to_path_buf(),
-    };
-    let ip = config.settings.local_ip;
-    plan_node(node, Role::Collator { para: para.id.0 }, program, dir, ip)
 }
 
 /// Rule 4: `key insert` for every validator, side by side.

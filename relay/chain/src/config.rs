@@ -133,6 +133,25 @@ impl HostConfiguration {
         }
     }
 
+    /// This configuration with backing groups and approvals sized for `validators`
+    /// validators (test networks): approval checkers come from outside a candidate's backing
+    /// group, so groups are of 1 below 4 validators, backing needs at most the group, and
+    /// `needed_approvals = n − group − f` (at least 1, at most this configuration's) so that
+    /// finality survives f validators down (4 validators, groups of 2: 1).
+    pub fn sized_for(&self, validators: u32) -> HostConfiguration {
+        let n = validators;
+        let f = n.saturating_sub(1) / 3;
+        let group = if n < 4 { 1 } else { self.validators_per_group.max(1) };
+        let needed =
+            n.saturating_sub(group).saturating_sub(f).clamp(1, self.needed_approvals.max(1));
+        HostConfiguration {
+            validators_per_group: group,
+            minimum_backing_votes: self.minimum_backing_votes.min(group),
+            needed_approvals: needed,
+            ..self.clone()
+        }
+    }
+
     /// The consistency check every configuration passes before it is used (genesis) or queued
     /// (`SetConfig`): no zero where zero stops the chain, no size above the decoders' hard
     /// limits, a probability in [0, 1], enough group members to back, upgrades delayed ≥ 2,

@@ -342,6 +342,26 @@ pub fn rpc_batch(
     Ok(out)
 }
 
+/// A SCALE value from a node's state (`state_getStorage`) at block `at` (its best block when
+/// `None`); the type's default when the key is absent.
+pub fn storage_value<T: parity_scale_codec::Decode + Default>(
+    addr: SocketAddr,
+    key: &[u8],
+    at: Option<&str>,
+) -> Result<T, HarnessError> {
+    let key = format!("0x{}", hex::encode(key));
+    let params = match at {
+        Some(h) => json!([key, h]),
+        None => json!([key]),
+    };
+    let v = rpc_call(addr, "state_getStorage", params)?;
+    let Some(text) = v.as_str() else { return Ok(T::default()) };
+    let bytes =
+        hex::decode(text.trim_start_matches("0x")).map_err(|e| HarnessError::Io(e.to_string()))?;
+    T::decode(&mut &bytes[..])
+        .map_err(|e| HarnessError::Io(format!("undecodable storage value {key}: {e}")))
+}
+
 /// Polls `check` every 200 ms until it gives `Some`, or fails after `timeout`.
 pub fn wait_for<T>(
     what: &str,
@@ -461,21 +481,11 @@ pub fn write_relay_spec(
         return Err(HarnessError::Io("the local preset is not human".into()));
     };
     genesis.validators = atoll_relay_chain::chain_spec::testnet_genesis(&names).validators;
-    let base = HostConfiguration::test_network();
-    // Approval checkers come from outside the candidate's backing group; for finality to
-    // survive f validators down, the checkers needed must stay below the non-backers left:
-    // n − group − f (4 validators, groups of 2: 1).
-    let n = spec.validators as u32;
-    let f = n.saturating_sub(1) / 3;
-    let needed_approvals = n
-        .saturating_sub(base.validators_per_group)
-        .saturating_sub(f)
-        .clamp(1, base.needed_approvals);
+    let base = HostConfiguration::test_network().sized_for(spec.validators as u32);
     genesis.config = HostConfiguration {
         slot_duration_ms: spec.slot_ms,
         session_length: spec.session_length,
         tranche_duration_ms: (spec.slot_ms / 4).min(500),
-        needed_approvals,
         ..base
     };
     for i in 0..spec.paras {
