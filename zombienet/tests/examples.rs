@@ -29,3 +29,14 @@ fn small_example_smoke_test_passes() {
 fn three_chains_example_smoke_test_passes() {
     run_example("three-chains.zndsl");
 }
+
+/// Known bug, left open: restarting one of two validators soon after the network starts can
+/// leave finality stalled for good (both nodes stay at the last block finalized before the
+/// restart). Approval rule 14 fixed the case found first (the restarted node never saw its
+/// peer's earlier approvals again); this one still reproduces through `zombienet test`, so it
+/// is kept out of the default run. `cargo test -p zombienet --test examples -- --ignored`.
+#[test]
+#[ignore = "known bug: finality can stall after one of two validators restarts"]
+fn small_example_validator_restart_finality_resumes() {
+    run_example("small-restart.zndsl");
+}
