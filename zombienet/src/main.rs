@@ -361,6 +361,15 @@ fn run_test(
                 f.detail,
                 report.skipped
             );
+            for node in network.nodes() {
+                say!(
+                    "--- the last {} lines of {}'s log ({}) ---\n{}",
+                    zombienet::readiness::TAIL_LINES,
+                    node.name(),
+                    node.log_path().display(),
+                    node.log_tail(zombienet::readiness::TAIL_LINES)
+                );
+            }
             ExitCode::from(1)
         }
         None => ExitCode::from(1),

@@ -1,9 +1,12 @@
 //! [`RelayPool`]: signed relay transactions submitted over RPC, waiting for a block this node
-//! authors. Bounded; a transaction leaves when a block carrying it is imported.
+//! authors. Bounded. A transaction stays until it can no longer apply at the finalized state (its
+//! nonce is used there: included in a finalized block, or stale), so one carried only by a block
+//! that loses its fork is offered again; an author skips those already on its parent's chain.
 
 use std::collections::BTreeSet;
 
 use atoll_primitives::Hash;
+use atoll_relay_chain::extrinsic::AccountId;
 use atoll_relay_chain::{RelayBlock, RelayExtrinsic};
 use parity_scale_codec::Encode;
 
@@ -51,24 +54,45 @@ impl RelayPool {
         Ok(hash)
     }
 
-    /// The transactions to offer a new block (the chain drops those it refuses).
-    pub fn ready(&self, max: usize) -> Vec<RelayExtrinsic> {
-        self.queue.iter().take(max).map(|(_, xt)| xt.clone()).collect()
+    /// The transactions to offer a new block, leaving out `on_chain` (the hashes of those
+    /// already carried by the new block's unfinalized ancestors). The chain drops those it
+    /// refuses.
+    pub fn ready(&self, max: usize, on_chain: &BTreeSet<Hash>) -> Vec<RelayExtrinsic> {
+        self.queue
+            .iter()
+            .filter(|(h, _)| !on_chain.contains(h))
+            .take(max)
+            .map(|(_, xt)| xt.clone())
+            .collect()
     }
 
-    /// Forgets the transactions `block` carries.
-    pub fn prune(&mut self, block: &RelayBlock) {
-        if self.queue.is_empty() {
-            return;
-        }
-        let included: BTreeSet<Hash> = block
+    /// Forgets every transaction whose nonce is below its signer's nonce at the finalized state
+    /// (`nonce_of`; `None` when it cannot be read, which keeps the transaction).
+    pub fn prune_finalized(&mut self, mut nonce_of: impl FnMut(&AccountId) -> Option<u64>) {
+        let hashes = &mut self.hashes;
+        self.queue.retain(|(h, xt)| {
+            let RelayExtrinsic::Signed(tx) = xt else { return false };
+            let keep = nonce_of(&tx.signer).is_none_or(|n| tx.nonce >= n);
+            if !keep {
+                hashes.remove(h);
+            }
+            keep
+        });
+    }
+
+    /// Whether `hash` is pooled.
+    pub fn contains(&self, hash: &Hash) -> bool {
+        self.hashes.contains(hash)
+    }
+
+    /// The hashes of the signed transactions `block` carries (what [`RelayPool::ready`] leaves
+    /// out for a block built on it).
+    pub fn carried_by(block: &RelayBlock) -> impl Iterator<Item = Hash> + '_ {
+        block
             .body
             .iter()
             .filter(|xt| matches!(xt, RelayExtrinsic::Signed(_)))
             .map(|xt| Hash::of(&xt.encode()))
-            .collect();
-        self.queue.retain(|(h, _)| !included.contains(h));
-        self.hashes.retain(|h| !included.contains(h));
     }
 
     /// Pending transactions.
@@ -79,5 +103,47 @@ impl RelayPool {
     /// Whether empty.
     pub fn is_empty(&self) -> bool {
         self.queue.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use atoll_primitives::crypto::Pair;
+    use atoll_relay_chain::extrinsic::{RelayCall, SignedTransaction};
+
+    fn tx(seed: &str, nonce: u64) -> RelayExtrinsic {
+        let pair = Pair::from_uri(seed).unwrap();
+        let dest = Pair::from_uri("//Dave").unwrap().public();
+        let call = RelayCall::Transfer { dest, amount: 5 };
+        RelayExtrinsic::Signed(SignedTransaction::new(&pair, Hash::ZERO, nonce, call))
+    }
+
+    #[test]
+    fn a_transaction_stays_until_its_nonce_is_used_at_the_finalized_state() {
+        let mut pool = RelayPool::new(8);
+        let a0 = pool.submit(tx("//Alice", 0)).unwrap();
+        let a1 = pool.submit(tx("//Alice", 1)).unwrap();
+        let b0 = pool.submit(tx("//Bob", 0)).unwrap();
+        // Carried by an unfinalized block (which may lose its fork): kept, not offered on top.
+        let on_chain: BTreeSet<Hash> = [a0].into();
+        assert_eq!(pool.ready(10, &on_chain).len(), 2);
+        assert_eq!(pool.ready(10, &BTreeSet::new()).len(), 3);
+        // Alice's first is final; Bob's state is unreadable (kept).
+        let alice = Pair::from_uri("//Alice").unwrap().public();
+        pool.prune_finalized(|who| (*who == alice).then_some(1));
+        assert!(!pool.contains(&a0));
+        assert!(pool.contains(&a1) && pool.contains(&b0));
+        assert_eq!(pool.len(), 2);
+    }
+
+    #[test]
+    fn unsigned_duplicates_and_overflow_are_refused() {
+        let mut pool = RelayPool::new(1);
+        pool.submit(tx("//Alice", 0)).unwrap();
+        assert!(matches!(pool.submit(tx("//Alice", 0)), Err(RelayPoolError::Duplicate(_))));
+        assert_eq!(pool.submit(tx("//Bob", 0)), Err(RelayPoolError::Full(1)));
     }
 }

@@ -17,7 +17,7 @@ use atoll_parachain_host::{
 use atoll_primitives::crypto::Pair;
 use atoll_primitives::{BlockNumber, Hash, ValidatorIndex};
 use atoll_pvf::{PvfHost, TimeoutKind, ValidationOutcome};
-use atoll_relay_chain::RelayExtrinsic;
+use atoll_relay_chain::{queries, RelayExtrinsic};
 use atoll_rpc::metrics::NodeMetrics;
 use parity_scale_codec::Encode;
 use tokio::sync::{broadcast, mpsc};
@@ -239,6 +239,7 @@ impl NodeShell {
     pub fn on_tick(&mut self, now: u64) {
         if self.relay_wakes.first().is_some_and(|t| *t <= now) {
             self.relay_wakes = self.relay_wakes.split_off(&(now + 1));
+            let on_chain = self.pooled_on_best_chain();
             let NodeShell { relay, host, pool, .. } = self;
             // The shell times block construction for the metrics.
             #[allow(clippy::disallowed_methods)]
@@ -248,7 +249,7 @@ impl NodeShell {
                 if let Some(host) = host.as_deref() {
                     xts.push(RelayExtrinsic::ParaInherent(host.para_inherent(parent.hash())));
                 }
-                xts.extend(pool.ready(1_000));
+                xts.extend(pool.ready(1_000, &on_chain));
                 xts
             });
             if actions.iter().any(|a| matches!(a, NodeAction::Event(NodeEvent::Authored { .. }))) {
@@ -494,9 +495,6 @@ impl NodeShell {
                     let mark = if own { "🎁" } else { "✨" };
                     tracing::info!(target: "atoll", "{mark} Imported #{} ({} → {})", number.0, short(&parent), short(&hash));
                 }
-                if let Some(block) = self.relay.block(&hash) {
-                    self.pool.prune(block);
-                }
                 if let Some(header) = self.relay.header(&hash).cloned() {
                     let included = self.para_log.note_block(self.relay.db(), &header);
                     self.metrics.inc_included_by(included);
@@ -510,6 +508,13 @@ impl NodeShell {
                 if let Some(host) = &mut self.host {
                     host.on_finalized(hash, number);
                 }
+                if !self.pool.is_empty() {
+                    if let Some(root) = self.relay.header(&hash).map(|h| h.state_root) {
+                        let db = self.relay.db();
+                        let nonce_of = |who: &_| queries::nonce(db, &root, who).ok();
+                        self.pool.prune_finalized(nonce_of);
+                    }
+                }
             }
             NodeEvent::Reverted { hash, number, blocks } => {
                 tracing::warn!(target: "atoll", "♻️ Reverted #{} ({}) and {} descendants: a dispute concluded against a candidate they carry", number.0, short(&hash), blocks.saturating_sub(1));
@@ -521,6 +526,25 @@ impl NodeShell {
                 tracing::warn!(target: "atoll", "equivocation ({kind}) by validator {}", offender.0);
             }
         }
+    }
+
+    /// The pooled transactions already carried by the best block or its unfinalized ancestors
+    /// (an author building on the best block leaves them out).
+    fn pooled_on_best_chain(&self) -> BTreeSet<Hash> {
+        let mut on_chain = BTreeSet::new();
+        if self.pool.is_empty() {
+            return on_chain;
+        }
+        let (_, finalized) = self.relay.finalized();
+        let (mut hash, _) = self.relay.best();
+        while let Some(block) = self.relay.block(&hash) {
+            if block.header.number <= finalized {
+                break;
+            }
+            on_chain.extend(RelayPool::carried_by(block).filter(|h| self.pool.contains(h)));
+            hash = block.header.parent_hash;
+        }
+        on_chain
     }
 
     /// Rule 8: the host learns every imported block.
