@@ -186,6 +186,7 @@ pub mod execute;
 pub mod extrinsic;
 pub mod genesis;
 pub mod inclusion;
+pub mod messaging;
 pub mod offences;
 pub mod para_inherent;
 pub mod paras;

@@ -22,7 +22,8 @@ pub(crate) const PARAS: StorageValue<Vec<ParaId>> = StorageValue::new(b"Paras:Li
 /// Who manages each para and what it deposited.
 pub(crate) const INFO: StorageMap<ParaId, ParaInfo> = StorageMap::new(b"Paras:Info");
 /// Each para's head.
-pub(crate) const HEADS: StorageMap<ParaId, HeadData> = StorageMap::new(b"Paras:Heads");
+pub(crate) const HEADS: StorageMap<ParaId, HeadData> =
+    StorageMap::new(atoll_primitives::messaging::relay_storage::PARA_HEADS);
 /// Each para's current code hash.
 pub(crate) const CURRENT_CODE: StorageMap<ParaId, ValidationCodeHash> =
     StorageMap::new(b"Paras:CurrentCodeHash");

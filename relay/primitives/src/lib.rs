@@ -25,6 +25,8 @@
 //!   justifications, equivocation evidence.
 //! - [`parachain`]: backing statements, availability bitfields and chunks, approval
 //!   assignments and votes, dispute statements, and the relay block's para inherent.
+//! - [`messaging`]: what the relay chain stores for DMP, UMP and HRMP (queues, channels, the
+//!   message-queue chain) and the inbound messages and relay-state proof a para block carries.
 //! - [`limits`]: the protocol's size limits and timeouts from DESIGN.md, as constants.
 //! - [`bounded`]: decoding untrusted bytes with a size limit and no trailing bytes.
 //! - [`host_abi`]: the contract between a Wasm runtime and its host: export names, import names,
@@ -45,6 +47,7 @@ pub mod host_abi;
 pub mod ids;
 pub mod keys;
 pub mod limits;
+pub mod messaging;
 pub mod parachain;
 pub mod relay;
 pub mod scale_vec;
