@@ -1,7 +1,6 @@
 //! Backed candidates (rule 22): the acceptance checks of a candidate entering a block, and its
 //! placement on its para's core, pending availability.
 
-use atoll_primitives::limits::{HRMP_MAX_MESSAGE_SIZE, MAX_UPWARD_MESSAGE_SIZE};
 use atoll_primitives::parachain::{
     BackedCandidate, SigningContext, ValidityAttestation, BACKING_SIGNING_CONTEXT,
 };
@@ -19,11 +18,6 @@ use crate::para_inherent::{Mode, ParaContext};
 use crate::paras;
 use crate::scheduler;
 use crate::state;
-
-/// The most upward messages one candidate may send.
-pub const MAX_UPWARD_MESSAGES_PER_CANDIDATE: usize = 16;
-/// The most horizontal messages one candidate may send.
-pub const MAX_HORIZONTAL_MESSAGES_PER_CANDIDATE: usize = 16;
 
 /// Why a backed candidate is refused (a block carrying it is invalid; an author drops it).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -140,45 +134,13 @@ pub enum BackingError {
         /// When the pending one takes effect.
         at: BlockNumber,
     },
-    /// Downward messages do not exist yet: none can have been processed.
-    #[error("candidate of {para} processed {processed} downward messages; none exist")]
-    DownwardMessagesProcessed {
+    /// The candidate's messages break a messaging rule (rule 29).
+    #[error("candidate of {para}: {error}")]
+    Messaging {
         /// The para.
         para: ParaId,
-        /// The claimed count.
-        processed: u32,
-    },
-    /// The HRMP watermark is after the relay parent.
-    #[error("candidate of {para}: watermark {watermark} after its relay parent #{relay_parent}")]
-    WatermarkAhead {
-        /// The para.
-        para: ParaId,
-        /// The watermark.
-        watermark: BlockNumber,
-        /// The relay parent's number.
-        relay_parent: BlockNumber,
-    },
-    /// Too many upward or horizontal messages.
-    #[error("candidate of {para} sends {count} messages, at most {max}")]
-    TooManyMessages {
-        /// The para.
-        para: ParaId,
-        /// The count.
-        count: u32,
-        /// The limit.
-        max: u32,
-    },
-    /// An upward or horizontal message is too large.
-    #[error("candidate of {para}: message {index} of {size} bytes above {max}")]
-    MessageTooLarge {
-        /// The para.
-        para: ParaId,
-        /// Its index in its list.
-        index: u32,
-        /// Its size.
-        size: u64,
-        /// The limit.
-        max: u32,
+        /// The rule broken.
+        error: crate::messaging::MessagingRuleError,
     },
     /// Votes must be sorted by validator, one each.
     #[error("candidate of {para}: vote of {validator} after {previous}, not sorted and unique")]
@@ -283,34 +245,11 @@ fn check_commitments(
             return Err(BackingError::UpgradeAlreadyPending { para, at: pending.at }.into());
         }
     }
-    if commitments.processed_downward_messages != 0 {
-        let processed = commitments.processed_downward_messages;
-        return Err(BackingError::DownwardMessagesProcessed { para, processed }.into());
-    }
-    if commitments.hrmp_watermark > relay_parent_number {
-        return Err(BackingError::WatermarkAhead {
-            para,
-            watermark: commitments.hrmp_watermark,
-            relay_parent: relay_parent_number,
-        }
-        .into());
-    }
-    let upward = commitments.upward_messages.iter().map(Vec::len);
-    let horizontal = commitments.horizontal_messages.iter().map(|m| m.data.len());
-    let lists: [(Vec<usize>, usize, u32); 2] = [
-        (upward.collect(), MAX_UPWARD_MESSAGES_PER_CANDIDATE, MAX_UPWARD_MESSAGE_SIZE),
-        (horizontal.collect(), MAX_HORIZONTAL_MESSAGES_PER_CANDIDATE, HRMP_MAX_MESSAGE_SIZE),
-    ];
-    for (sizes, max_count, max_size) in lists {
-        if sizes.len() > max_count {
-            let (count, max) = (to_u32(sizes.len()), to_u32(max_count));
-            return Err(BackingError::TooManyMessages { para, count, max }.into());
-        }
-        if let Some((index, size)) = sizes.iter().enumerate().find(|(_, s)| **s > max_size as usize)
-        {
-            let (index, size) = (to_u32(index), *size as u64);
-            return Err(BackingError::MessageTooLarge { para, index, size, max: max_size }.into());
-        }
+    // The messaging rules (rule 29).
+    if let Err(error) =
+        crate::messaging::check_commitments(ext, para, commitments, relay_parent_number)?
+    {
+        return Err(BackingError::Messaging { para, error }.into());
     }
     Ok(())
 }

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use atoll_primitives::BlockNumber;
+use atoll_primitives::messaging::HrmpChannelId;
+use atoll_primitives::{BlockNumber, Hash, ParaId};
 use atoll_runtime_sdk::Externalities;
 
 use crate::config::{self, ConfigError};
@@ -11,6 +12,7 @@ use crate::error::ChainError;
 use crate::events::{self, DispatchError, Phase, RelayEvent};
 use crate::extrinsic::{AccountId, RelayCall};
 use crate::inclusion::{self, DropReason};
+use crate::messaging::{self, dmp, hrmp};
 use crate::paras;
 use crate::session;
 use crate::state;
@@ -55,6 +57,25 @@ fn ensure_sudo(ext: &mut dyn Externalities, caller: &AccountId) -> Result<(), Ca
     } else {
         Err(DispatchError::NotSudo { caller: *caller }.into())
     }
+}
+
+/// Sudo, or the manager of one of `paras` (a para that does not exist has no manager).
+fn ensure_manager_or_sudo(
+    ext: &mut dyn Externalities,
+    caller: &AccountId,
+    paras: &[ParaId],
+) -> Result<(), CallError> {
+    if system::is_sudo(ext, caller)? {
+        return Ok(());
+    }
+    for id in paras {
+        if state::map_get(ext, &paras::INFO, id)?.is_some_and(|info| info.manager == Some(*caller))
+        {
+            return Ok(());
+        }
+    }
+    let id = paras.first().copied().unwrap_or_default();
+    Err(DispatchError::NotManager { id, caller: *caller }.into())
 }
 
 fn check_new_config(ext: &mut dyn Externalities, new: &HostConfiguration) -> Result<(), CallError> {
@@ -144,6 +165,36 @@ pub(crate) fn dispatch(
             }
             inclusion::force_head(ext, ctx.phase, *para, head)?;
             RelayEvent::ParaHeadForced { id: *para, head_hash: head.hash() }
+        }
+        RelayCall::HrmpInitOpenChannel { sender, recipient, max_capacity, max_message_size } => {
+            ensure_manager_or_sudo(ext, &caller, &[*sender])?;
+            let channel = HrmpChannelId { sender: *sender, recipient: *recipient };
+            hrmp::request_open(ext, ctx.now, channel, *max_capacity, *max_message_size)?
+                .map_err(DispatchError::Hrmp)?;
+            RelayEvent::HrmpOpenChannelRequested {
+                channel,
+                max_capacity: *max_capacity,
+                max_message_size: *max_message_size,
+            }
+        }
+        RelayCall::HrmpAcceptOpenChannel { sender, recipient } => {
+            ensure_manager_or_sudo(ext, &caller, &[*recipient])?;
+            let channel = HrmpChannelId { sender: *sender, recipient: *recipient };
+            hrmp::accept(ext, channel)?.map_err(DispatchError::Hrmp)?;
+            RelayEvent::HrmpChannelOpened { channel }
+        }
+        RelayCall::HrmpCloseChannel { sender, recipient } => {
+            ensure_manager_or_sudo(ext, &caller, &[*sender, *recipient])?;
+            let channel = HrmpChannelId { sender: *sender, recipient: *recipient };
+            hrmp::close(ext, channel)?.map_err(DispatchError::Hrmp)?;
+            RelayEvent::HrmpChannelClosed { channel }
+        }
+        RelayCall::SendDownward { para, message } => {
+            ensure_sudo(ext, &caller)?;
+            let limits = messaging::limits(ext)?;
+            dmp::queue(ext, &limits, ctx.now, *para, message.clone())?
+                .map_err(DispatchError::Dmp)?;
+            RelayEvent::DownwardMessageQueued { para: *para, message: Hash::of(message) }
         }
     };
     events::deposit(ext, ctx.phase, event);

@@ -14,6 +14,7 @@ use crate::extrinsic::AccountId;
 use crate::inclusion::DropReason;
 use crate::offences::OffenceKind;
 use crate::state;
+use atoll_primitives::messaging::HrmpChannelId;
 
 /// When in the block an event happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
@@ -147,9 +148,9 @@ pub enum RelayEvent {
         group: GroupIndex,
         /// Hash of the para's new head.
         head_hash: Hash,
-        /// Its upward messages (counted only until message passing exists).
+        /// Its upward messages (queued for the relay chain, rule 30).
         upward_messages: u32,
-        /// Its horizontal messages (counted only until message passing exists).
+        /// Its horizontal messages (sent on their channels, rule 30).
         horizontal_messages: u32,
     },
     /// A candidate stayed pending longer than `availability_timeout`; its core is free
@@ -230,6 +231,41 @@ pub enum RelayEvent {
         id: ParaId,
         /// Hash of the new head.
         head_hash: Hash,
+    },
+    /// A downward message was queued for a para (rule 26).
+    DownwardMessageQueued {
+        /// The para.
+        para: ParaId,
+        /// Hash of the message.
+        message: Hash,
+    },
+    /// An upward message was processed (rule 31).
+    UpwardMessageProcessed {
+        /// The para that sent it.
+        para: ParaId,
+        /// Hash of the message.
+        message: Hash,
+        /// What processing it gave.
+        outcome: crate::messaging::ump::UpwardOutcome,
+    },
+    /// A para asked to open a channel (rule 27).
+    HrmpOpenChannelRequested {
+        /// The channel.
+        channel: HrmpChannelId,
+        /// Its capacity.
+        max_capacity: u32,
+        /// Its largest message.
+        max_message_size: u32,
+    },
+    /// A channel opened (rule 27).
+    HrmpChannelOpened {
+        /// The channel.
+        channel: HrmpChannelId,
+    },
+    /// A channel closed (rule 27).
+    HrmpChannelClosed {
+        /// The channel.
+        channel: HrmpChannelId,
     },
 }
 
@@ -343,6 +379,12 @@ pub enum DispatchError {
         /// The check's message.
         reason: String,
     },
+    /// A channel call failed (rule 27).
+    #[error("{0}")]
+    Hrmp(crate::messaging::hrmp::HrmpError),
+    /// A downward message could not be queued (rule 26).
+    #[error("{0}")]
+    Dmp(crate::messaging::dmp::DmpError),
 }
 
 /// The events of the last block.

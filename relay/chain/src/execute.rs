@@ -261,7 +261,9 @@ fn apply_para_inherent(
 /// Rule 15.
 fn end_block(ext: &mut dyn Externalities, ctx: &BlockContext) -> Result<(), ChainError> {
     let config = config::active(ext)?;
-    paras::on_block_end(ext, &config, ctx.number)
+    paras::on_block_end(ext, &config, ctx.number)?;
+    // Rule 31.
+    crate::messaging::ump::service(ext, Phase::Finalization)
 }
 
 fn evidence_error(index: u32, e: EvidenceError) -> BlockError {

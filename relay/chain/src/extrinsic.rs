@@ -134,4 +134,41 @@ pub enum RelayCall {
         /// Its new head.
         head: HeadData,
     },
+    /// Asks to open the channel `sender → recipient` (rule 27); the sender's manager or sudo.
+    #[codec(index = 9)]
+    HrmpInitOpenChannel {
+        /// The sending para.
+        sender: ParaId,
+        /// The receiving para.
+        recipient: ParaId,
+        /// Most messages the channel holds.
+        max_capacity: u32,
+        /// Largest message.
+        max_message_size: u32,
+    },
+    /// Accepts a request to open `sender → recipient`, which opens it (rule 27); the
+    /// recipient's manager or sudo.
+    #[codec(index = 10)]
+    HrmpAcceptOpenChannel {
+        /// The sending para.
+        sender: ParaId,
+        /// The receiving para.
+        recipient: ParaId,
+    },
+    /// Closes `sender → recipient` (rule 27); either side's manager or sudo.
+    #[codec(index = 11)]
+    HrmpCloseChannel {
+        /// The sending para.
+        sender: ParaId,
+        /// The receiving para.
+        recipient: ParaId,
+    },
+    /// Sudo: queues a downward message (xcm-lite by convention) for a para (rule 26).
+    #[codec(index = 12)]
+    SendDownward {
+        /// The para.
+        para: ParaId,
+        /// The message.
+        message: Vec<u8>,
+    },
 }

@@ -19,6 +19,7 @@ use crate::session;
 use crate::state::RelayExt;
 use crate::system;
 use crate::{balances, events::DispatchError};
+use atoll_primitives::messaging::HrmpChannelId;
 
 /// A para present from genesis (managed by sudo; any id, system paras below 1000 included).
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
@@ -45,6 +46,23 @@ pub struct Genesis {
     pub paras: Vec<GenesisPara>,
     /// The account allowed privileged calls, if any.
     pub sudo: Option<AccountId>,
+    /// HRMP channels open from genesis (rule 27). Not part of the encoding (so not of session
+    /// 0's randomness seed); they are in the genesis state like everything else.
+    #[codec(skip)]
+    pub hrmp_channels: Vec<GenesisChannel>,
+}
+
+/// An HRMP channel open from genesis, as a chain spec's `hrmpChannels` lists it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode)]
+pub struct GenesisChannel {
+    /// The sending para.
+    pub sender: ParaId,
+    /// The receiving para.
+    pub recipient: ParaId,
+    /// Most messages it holds.
+    pub max_capacity: u32,
+    /// Largest message.
+    pub max_message_size: u32,
 }
 
 /// Why a [`Genesis`] was refused.
@@ -65,6 +83,9 @@ pub enum GenesisError {
     /// A para id is listed twice.
     #[error("{0} is listed twice")]
     DuplicatePara(ParaId),
+    /// A genesis HRMP channel cannot open (the reason).
+    #[error("HRMP channel: {0}")]
+    BadChannel(String),
     /// A para's head or code does not fit the configuration.
     #[error("{0}")]
     BadPara(DispatchError),
@@ -154,6 +175,11 @@ fn write_genesis(ext: &mut RelayExt<'_>, genesis: &Genesis) -> Result<(), ChainE
     }
     if let Some(sudo) = &genesis.sudo {
         system::SUDO_KEY.put(ext, sudo);
+    }
+    for c in &genesis.hrmp_channels {
+        let channel = HrmpChannelId { sender: c.sender, recipient: c.recipient };
+        crate::messaging::hrmp::open_genesis(ext, channel, c.max_capacity, c.max_message_size)?
+            .map_err(|e| ChainError::Genesis(GenesisError::BadChannel(e.to_string())))?;
     }
     // Rule 17: session 0's groups, for the cores of the genesis paras; it starts at block 1.
     scheduler::on_new_session(ext, &genesis.config, BlockNumber(1))?;

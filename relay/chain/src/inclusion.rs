@@ -216,7 +216,7 @@ pub(crate) fn reindex_cores(ext: &mut dyn Externalities) -> Result<(), ChainErro
 }
 
 /// Rule 20: enacts `pending`, which became available in block `now`: the para's head, a code
-/// upgrade, the record for disputes, the event; the core is freed.
+/// upgrade, its messages (rule 30), the record for disputes, the event; the core is freed.
 pub(crate) fn enact(
     ext: &mut dyn Externalities,
     config: &HostConfiguration,
@@ -246,6 +246,7 @@ pub(crate) fn enact(
             }
         }
     }
+    crate::messaging::enact_commitments(ext, now, para, commitments)?;
     let record = IncludedCandidate {
         para_id: para,
         session: pending.session,

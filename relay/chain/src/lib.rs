@@ -28,6 +28,8 @@
 //!   entering a block), [`availability`] (bitfields), [`inclusion`] (pending, included and
 //!   timed-out candidates), [`disputes`](mod@disputes) (votes, slashes, disabling, frozen paras), driven by
 //!   [`para_inherent`].
+//! - [`messaging`]: downward queues, upward queues and HRMP channels (rules 26–32), and the
+//!   inbound messages and proof a collator gives its para.
 //! - [`queries`]: balances, stake, nonces, sessions, paras, code, offences, events, cores,
 //!   groups, validation data, disputes of a state.
 //! - [`testing`]: authoring valid blocks with the dev keys, for tests and simulations.
@@ -131,8 +133,8 @@
 //!     records the validator's attestation for the pending candidate (kept across blocks; bits
 //!     for free cores are ignored). A candidate attested by `n − f` validators is enacted, in
 //!     core order: its head becomes the para's; its new code, if any, is scheduled as in
-//!     rule 11 (skipped if an upgrade was scheduled since it was backed); its upward and
-//!     horizontal messages are counted in `CandidateIncluded` (message passing comes later);
+//!     rule 11 (skipped if an upgrade was scheduled since it was backed); its messages are
+//!     enacted (rule 30);
 //!     it is recorded as included (para, session, backing and inclusion blocks, backers) for
 //!     `dispute_period` sessions; its core is freed.
 //! 21. **Timeouts.** A candidate still pending more than `availability_timeout` blocks after
@@ -145,9 +147,7 @@
 //!     para's head, relay_parent_number, relay_parent_storage_root, max_pov_size}`; the code
 //!     hash is the para's current one; `para_head` is the hash of the committed head, at most
 //!     `max_head_data_size`; new code is non-empty, at most `max_code_size`, and no upgrade is
-//!     pending; no downward message was processed and the HRMP watermark is not after the
-//!     relay parent (messaging comes later); at most 16 upward and 16 horizontal messages, of
-//!     at most 50 KiB each. Its votes are sorted by validator, one each, from members of the
+//!     pending; its messages meet rule 29. Its votes are sorted by validator, one each, from members of the
 //!     group of its core at the relay parent's child, not disabled, signed over the compact
 //!     statement (`Implicit` = `Seconded`, `Explicit` = `Valid`) in `SigningContext { session:
 //!     current, parent_hash: relay_parent }`; there are at least `min(group size,
@@ -171,6 +171,41 @@
 //!     offence recorded, nobody is slashed.
 //! 25. **ForceSetHead** (sudo) sets a registered para's head (at most `max_head_data_size`),
 //!     unfreezes it and drops the candidate pending on its core.
+//! 26. **Downward messages.** `SendDownward` (sudo) queues a message for a registered para, at
+//!     most `max_downward_message_size`, while its queue holds fewer than
+//!     `max_downward_queue_count`; it is stored with `sent_at` = the block, and the para's MQC
+//!     head becomes `blake2(SCALE(head, sent_at, blake2(msg)))` (from zero).
+//! 27. **HRMP channels.** `HrmpInitOpenChannel` (the sender's manager or sudo) records a
+//!     request for `sender → recipient`: both registered, distinct, no such channel or request,
+//!     capacity in `1..=1000` and message size in `1..=50 KiB`. `HrmpAcceptOpenChannel` (the
+//!     recipient's manager or sudo) opens it at once (total size limit 100 KiB) and lists it in
+//!     the sender's egress and the recipient's ingress (ascending). `HrmpCloseChannel` (either
+//!     side's manager or sudo) removes it with its undelivered messages. The chain spec's
+//!     `hrmpChannels` open at genesis with the same checks. Deregistering a para closes its
+//!     channels, drops its requests, queues and watermark.
+//! 28. **Limits** are `Msg:Limits` ([`atoll_primitives::messaging::MessagingLimits`]; absent =
+//!     the defaults), readable by paras through a proof.
+//! 29. **Acceptance of messages** (part of rule 22), for a candidate of para P with relay parent
+//!     r: `processed_downward_messages` ≤ the messages of P's queue sent at or before r, and ≥ 1
+//!     if there is one; upward messages ≤ `max_upward_message_num_per_candidate`, each ≤
+//!     `max_upward_message_size`, P's upward queue plus them within `max_upward_queue_count`
+//!     and `max_upward_queue_size`; horizontal messages ≤ `max_hrmp_message_num_per_candidate`,
+//!     sorted by recipient (non-decreasing), each on an open channel from P within its message
+//!     size, each channel's messages and bytes plus them within its capacity and total size;
+//!     `hrmp_watermark` ≤ r and ≥ P's last watermark.
+//! 30. **Enactment of messages** (part of rule 20), in block b: the first
+//!     `processed_downward_messages` of P's queue are dropped (the queue's base head moves past
+//!     them); the upward messages join P's upward queue; each horizontal message is appended to
+//!     its channel with `sent_at` = b and advances the channel's MQC head, count and size; P's
+//!     watermark is recorded and every message of P's inbound channels sent at or before it is
+//!     dropped (base heads, counts and sizes follow).
+//! 31. **Upward processing.** At block end up to `UMP_MESSAGES_PER_BLOCK` queued upward
+//!     messages are processed, one per para in turn (a para served goes to the back); each is
+//!     decoded as xcm-lite and an `UpwardMessageProcessed` event records the outcome.
+//! 32. **Inbound data for collators** ([`messaging::inbound::inbound`]): a para's unprocessed
+//!     downward messages and its inbound channels' messages with their base heads, and a proof
+//!     of its head, the limits, its downward MQC head, its upward queue size, its ingress and
+//!     egress lists and each of those channels against the state root.
 
 pub mod availability;
 pub mod backing;
@@ -208,7 +243,9 @@ pub use error::ChainError;
 pub use events::{DispatchError, EventRecord, Phase, RelayEvent};
 pub use execute::{build_block, execute_block, BlockError, BuiltBlock};
 pub use extrinsic::{signing_payload, AccountId, RelayCall, RelayExtrinsic, SignedTransaction};
-pub use genesis::{build_genesis, genesis_header, Genesis, GenesisError, GenesisPara};
+pub use genesis::{
+    build_genesis, genesis_header, Genesis, GenesisChannel, GenesisError, GenesisPara,
+};
 pub use inclusion::{DropReason, IncludedCandidate, PendingAvailability, RecentBlock};
 pub use offences::{Offence, OffenceError, OffenceKind};
 pub use para_inherent::{sanitize_para_inherent, ParaInherentError};

@@ -261,6 +261,7 @@ pub(crate) fn deregister(
         balances::unreserve(ext, &manager, info.deposit)?;
     }
     set_frozen(ext, id, false)?;
+    crate::messaging::forget_para(ext, id)?;
     Ok(())
 }
 

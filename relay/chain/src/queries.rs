@@ -360,3 +360,21 @@ pub fn session_validators(
 ) -> Result<Option<Vec<ValidatorId>>, ChainError> {
     read(db, root, |ext| Ok(session::accountable_set(ext, session)?.map(|s| s.validators)))
 }
+
+/// The open HRMP channel `channel`, if any.
+pub fn hrmp_channel(
+    db: &StateDb,
+    root: &Hash,
+    channel: atoll_primitives::messaging::HrmpChannelId,
+) -> Result<Option<atoll_primitives::messaging::HrmpChannel>, ChainError> {
+    read(db, root, |ext| state::map_get(ext, &crate::messaging::HRMP_CHANNELS, &channel))
+}
+
+/// `para`'s upward messages waiting to be processed, with the block that enacted each.
+pub fn upward_queue(
+    db: &StateDb,
+    root: &Hash,
+    para: ParaId,
+) -> Result<Vec<(BlockNumber, Vec<u8>)>, ChainError> {
+    read(db, root, |ext| state::map_get_or_default(ext, &crate::messaging::UMP_QUEUE, &para))
+}

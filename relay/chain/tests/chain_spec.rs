@@ -7,8 +7,8 @@ use atoll_primitives::crypto::{Pair, DEV_ACCOUNTS};
 use atoll_primitives::{HeadData, ParaId, ValidationCode};
 use atoll_relay_chain::chain_spec::{DEV_BALANCE, DEV_STAKE};
 use atoll_relay_chain::{
-    build_genesis, preset, queries, ChainSpec, ChainType, GenesisPara, HostConfiguration,
-    SpecError, SpecGenesis, UNIT,
+    build_genesis, preset, queries, ChainSpec, ChainType, GenesisChannel, GenesisPara,
+    HostConfiguration, SpecError, SpecGenesis, UNIT,
 };
 use atoll_trie::StateDb;
 use serde_json::{json, Value};
@@ -76,8 +76,29 @@ fn human_and_raw_forms_give_the_same_genesis() {
             head: HeadData(vec![0xde, 0xad]),
             code: ValidationCode(b"\0asm para".to_vec()),
         });
+        genesis.paras.push(GenesisPara {
+            id: ParaId(2001),
+            head: HeadData(vec![0xbe, 0xef]),
+            code: ValidationCode(b"\0asm para".to_vec()),
+        });
         genesis.balances.push((dev("Mallory"), u128::MAX / 2));
+        // Polkadot's tuple form and the object form zombienet writes.
         hrmp_channels.push(json!([2000, 2001, 8, 512]));
+        hrmp_channels.push(
+            json!({"sender": 2001, "recipient": 2000, "max_capacity": 4, "max_message_size": 256}),
+        );
+        genesis.hrmp_channels.push(GenesisChannel {
+            sender: ParaId(2000),
+            recipient: ParaId(2001),
+            max_capacity: 8,
+            max_message_size: 512,
+        });
+        genesis.hrmp_channels.push(GenesisChannel {
+            sender: ParaId(2001),
+            recipient: ParaId(2000),
+            max_capacity: 4,
+            max_message_size: 256,
+        });
     }
     spec.boot_nodes.push("/ip4/127.0.0.1/tcp/30333/p2p/12D3KooWExample".into());
     let human = spec.to_json_human().unwrap();
@@ -105,6 +126,12 @@ fn human_and_raw_forms_give_the_same_genesis() {
         queries::para_head(&fresh, &from_raw.state_root, ParaId(2000)).unwrap(),
         Some(HeadData(vec![0xde, 0xad]))
     );
+    let channel = atoll_primitives::messaging::HrmpChannelId {
+        sender: ParaId(2001),
+        recipient: ParaId(2000),
+    };
+    let open = queries::hrmp_channel(&fresh, &from_raw.state_root, channel).unwrap().unwrap();
+    assert_eq!((open.max_capacity, open.max_message_size), (4, 256));
 }
 
 fn patched(edit: impl FnOnce(&mut Value)) -> Result<ChainSpec, SpecError> {

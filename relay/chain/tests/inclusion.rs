@@ -11,6 +11,7 @@ use atoll_primitives::{
     BlockNumber, CoreIndex, Hash, HeadData, ParaId, SessionIndex, ValidationCode,
     ValidationCodeHash,
 };
+use atoll_relay_chain::messaging::MessagingRuleError;
 use atoll_relay_chain::{
     queries, BackingError, BitfieldError, BlockError, DropReason, IncludedCandidate,
     ParaInherentError, RelayCall, RelayEvent, RelayExtrinsic,
@@ -246,11 +247,17 @@ fn each_broken_backing_rule_is_its_own_error() {
     );
     assert_eq!(
         refused(&pc, vec![back(|c| c.commitments.processed_downward_messages = 1)]),
-        BackingError::DownwardMessagesProcessed { para: PARA_A, processed: 1 }
+        BackingError::Messaging {
+            para: PARA_A,
+            error: MessagingRuleError::DownwardOverrun { processed: 1, available: 0 }
+        }
     );
     assert_eq!(
         refused(&pc, vec![back(|c| c.commitments.upward_messages = vec![vec![0]; 17])]),
-        BackingError::TooManyMessages { para: PARA_A, count: 17, max: 16 }
+        BackingError::Messaging {
+            para: PARA_A,
+            error: MessagingRuleError::TooManyUpward { count: 17, max: 16 }
+        }
     );
 
     // A second candidate for the same core: the first is kept.

@@ -19,7 +19,7 @@ use super::SpecError;
 use crate::balances::Perbill;
 use crate::config::HostConfiguration;
 use crate::extrinsic::AccountId;
-use crate::genesis::{Genesis, GenesisPara};
+use crate::genesis::{Genesis, GenesisChannel, GenesisPara};
 
 /// A configuration as JSON (snake_case keys, as Polkadot's `configuration.config`).
 pub(crate) fn config_to_json(c: &HostConfiguration) -> Value {
@@ -170,9 +170,14 @@ pub(crate) fn genesis_from_json(v: At<'_>) -> Result<(Genesis, Vec<Value>), Spec
         }
         paras
     };
-    let hrmp_channels = {
+    let (hrmp_channels, channels) = {
         let (value, path) = o.req("hrmpChannels")?;
-        at(value, &path).array()?.into_iter().map(|(_, v)| v.clone()).collect()
+        let items = at(value, &path).array()?;
+        let mut channels = Vec::with_capacity(items.len());
+        for (item_path, item) in &items {
+            channels.push(channel_from_json(at(item, item_path))?);
+        }
+        (items.into_iter().map(|(_, v)| v.clone()).collect::<Vec<_>>(), channels)
     };
     let sudo = {
         let (value, path) = o.req("sudo")?;
@@ -183,5 +188,44 @@ pub(crate) fn genesis_from_json(v: At<'_>) -> Result<(Genesis, Vec<Value>), Spec
         key
     };
     o.finish()?;
-    Ok((Genesis { config, validators, balances, paras, sudo }, hrmp_channels))
+    let genesis = Genesis { config, validators, balances, paras, sudo, hrmp_channels: channels };
+    Ok((genesis, hrmp_channels))
+}
+
+/// One `hrmpChannels` item: Polkadot's `[sender, recipient, max_capacity, max_message_size]`,
+/// or an object with those keys (snake_case or camelCase).
+fn channel_from_json(v: At<'_>) -> Result<GenesisChannel, SpecError> {
+    if let Ok(items) = v.array() {
+        if items.len() != 4 {
+            return Err(SpecError::BadNumber {
+                path: v.path.to_string(),
+                reason: format!(
+                    "a channel is [sender, recipient, max_capacity, max_message_size], got {} items",
+                    items.len()
+                ),
+            });
+        }
+        let n = |i: usize| at(items[i].1, &items[i].0).u32();
+        return Ok(GenesisChannel {
+            sender: ParaId(n(0)?),
+            recipient: ParaId(n(1)?),
+            max_capacity: n(2)?,
+            max_message_size: n(3)?,
+        });
+    }
+    let mut o = v.obj()?;
+    let mut field = |snake: &'static str, camel: &'static str| -> Result<u32, SpecError> {
+        match o.opt(snake).or_else(|| o.opt(camel)) {
+            Some((value, path)) => at(value, &path).u32(),
+            None => o.req(snake).map(|_| 0),
+        }
+    };
+    let channel = GenesisChannel {
+        sender: ParaId(field("sender", "sender")?),
+        recipient: ParaId(field("recipient", "recipient")?),
+        max_capacity: field("max_capacity", "maxCapacity")?,
+        max_message_size: field("max_message_size", "maxMessageSize")?,
+    };
+    o.finish()?;
+    Ok(channel)
 }

@@ -30,6 +30,7 @@ pub fn testnet_genesis(validators: &[&str]) -> Genesis {
         balances: DEV_ACCOUNTS.iter().map(|name| (Pair::dev(name).public(), DEV_BALANCE)).collect(),
         paras: Vec::new(),
         sudo: Some(Pair::dev("Alice").public()),
+        hrmp_channels: Vec::new(),
     }
 }
 

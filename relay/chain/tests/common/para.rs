@@ -65,6 +65,7 @@ pub fn para_genesis() -> Genesis {
             },
         ],
         sudo: Some(dev("Alice").public()),
+        hrmp_channels: Vec::new(),
     }
 }
 
