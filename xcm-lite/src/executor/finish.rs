@@ -19,7 +19,7 @@ impl Machine<'_> {
     pub(super) fn settle_fees(&mut self, refundable: bool) {
         let Some(paid) = self.fees_paid.take() else { return };
         let unused = self.weight_bought.saturating_sub(self.weight_used);
-        let refund = match self.parts.trader.fee_for(unused) {
+        let refund = match self.parts.trader.fee_for(unused, &paid.id) {
             Ok(price) if refundable && price.id == paid.id => price.amount.min(paid.amount),
             _ => 0,
         };

@@ -204,10 +204,7 @@ impl Machine<'_> {
     /// `BuyExecution` (Rule 10).
     fn buy_execution(&mut self, fees: &Asset, weight_limit: Option<u64>) -> Result<(), XcmError> {
         let weight = weight_limit.unwrap_or(self.message_weight);
-        let price = self.parts.trader.fee_for(weight)?;
-        if price.id != fees.id {
-            return Err(XcmError::FeeAssetNotAccepted { offered: fees.id.clone() });
-        }
+        let price = self.parts.trader.fee_for(weight, &fees.id)?;
         if price.amount > fees.amount {
             return Err(XcmError::TooExpensive { needed: price.amount, offered: fees.amount });
         }

@@ -20,7 +20,7 @@ pub use barriers::{
 };
 pub use finish::ACK_QUERY_ID;
 pub use outcome::{InstructionFailure, Outcome, XcmEvent};
-pub use provided::{FixedRateTrader, FixedWeigher, TrustedOrigins};
+pub use provided::{FixedRateTrader, FixedWeigher, MultiRateTrader, TrustedOrigins};
 pub use traits::{
     AssetTransactor, AssetTrap, Barrier, ConvertLocation, IsReserve, IsTeleporter,
     LocationToAccount, ResponseHandler, Trader, TransactDispatcher, TrapTicket, Weigher, XcmState,
@@ -28,7 +28,7 @@ pub use traits::{
 
 use alloc::vec;
 
-use crate::asset::Asset;
+use crate::asset::{Asset, AssetId};
 use crate::error::XcmError;
 use crate::location::Location;
 use crate::message::{Message, MAX_XCM_DEPTH};
@@ -128,13 +128,13 @@ where
         self.execute(&mut scratch, origin, message, now, weight_limit)
     }
 
-    /// The weight `message` is charged up front (Rule 3) and what buying it costs.
-    pub fn quote(&self, message: &VersionedXcm) -> Result<(u64, Asset), XcmError> {
+    /// The weight `message` is charged up front (Rule 3) and what buying it costs in `asset`.
+    pub fn quote(&self, message: &VersionedXcm, asset: &AssetId) -> Result<(u64, Asset), XcmError> {
         let weight = match message {
             VersionedXcm::V0(xcm) => self.weigh_programme(xcm)?,
             VersionedXcm::V1(message) => self.weigh(message)?,
         };
-        Ok((weight, self.trader.fee_for(weight)?))
+        Ok((weight, self.trader.fee_for(weight, asset)?))
     }
 
     fn weigh(&self, message: &Message) -> Result<u64, XcmError> {

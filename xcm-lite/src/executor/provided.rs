@@ -64,10 +64,37 @@ pub struct FixedRateTrader {
 }
 
 impl Trader for FixedRateTrader {
-    fn fee_for(&self, weight: u64) -> Result<Asset, XcmError> {
+    fn fee_for(&self, weight: u64, asset: &AssetId) -> Result<Asset, XcmError> {
+        if *asset != self.asset {
+            return Err(XcmError::FeeAssetNotAccepted { offered: asset.clone() });
+        }
         let amount =
             self.price_per_weight.checked_mul(u128::from(weight)).ok_or(XcmError::Overflow)?;
         Ok(Asset { id: self.asset.clone(), amount })
+    }
+
+    fn fee_collector(&self) -> &Location {
+        &self.collector
+    }
+}
+
+/// Sells weight at a fixed price in each of several assets (a chain that takes its own token and
+/// the tokens it holds reserves of), and sends the fees to one collector account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MultiRateTrader {
+    /// Each accepted asset with the price of one unit of weight in it.
+    pub rates: Vec<(AssetId, u128)>,
+    /// Where fees go, relative to us.
+    pub collector: Location,
+}
+
+impl Trader for MultiRateTrader {
+    fn fee_for(&self, weight: u64, asset: &AssetId) -> Result<Asset, XcmError> {
+        let Some((_, price)) = self.rates.iter().find(|(id, _)| id == asset) else {
+            return Err(XcmError::FeeAssetNotAccepted { offered: asset.clone() });
+        };
+        let amount = price.checked_mul(u128::from(weight)).ok_or(XcmError::Overflow)?;
+        Ok(Asset { id: asset.clone(), amount })
     }
 
     fn fee_collector(&self) -> &Location {

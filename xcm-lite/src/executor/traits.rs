@@ -15,7 +15,7 @@ use alloc::vec::Vec;
 
 use parity_scale_codec::{Decode, Encode};
 
-use crate::asset::{Asset, Assets};
+use crate::asset::{Asset, AssetId, Assets};
 use crate::error::XcmError;
 use crate::hashing::blake2_256;
 use crate::instruction::{Instruction, OriginKind, QueryId, Response};
@@ -108,8 +108,9 @@ pub trait Weigher {
 
 /// Prices weight in an asset (Rule 10).
 pub trait Trader {
-    /// What `weight` costs: an amount of the one asset the trader accepts.
-    fn fee_for(&self, weight: u64) -> Result<Asset, XcmError>;
+    /// What `weight` costs in `asset`, or [`XcmError::FeeAssetNotAccepted`] when the trader
+    /// does not take that asset.
+    fn fee_for(&self, weight: u64, asset: &AssetId) -> Result<Asset, XcmError>;
 
     /// Where the fees of a message go when it ends (deposited through the
     /// [`AssetTransactor`]).

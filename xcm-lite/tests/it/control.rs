@@ -236,9 +236,15 @@ fn weight_counts_nested_programmes_and_declared_transact_weight() {
     ])
     .into();
     // (4 top-level + 2 in the handler + 1 + 1 in the nested appendices) × 10 + 1,000 declared.
-    assert_eq!(env.config.quote(&message), Ok((1_080, asset(relay(), 1_080))));
+    assert_eq!(env.config.quote(&message, &relay()), Ok((1_080, asset(relay(), 1_080))));
     let v0 = VersionedXcm::V0(Xcm(vec![Instruction::ClearOrigin]));
-    assert_eq!(env.config.quote(&v0), Ok((10, asset(relay(), 10))));
+    assert_eq!(env.config.quote(&v0, &relay()), Ok((10, asset(relay(), 10))));
+    // In an asset the trader does not take: refused, naming it.
+    let other = atoll_xcm::AssetId(Location::sibling(OTHER));
+    assert_eq!(
+        env.config.quote(&v0, &other),
+        Err(XcmError::FeeAssetNotAccepted { offered: other.clone() })
+    );
 }
 
 /// A message that does a bit of everything: transfer, send, trap, ack.
