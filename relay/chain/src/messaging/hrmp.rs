@@ -133,6 +133,20 @@ fn check_limits(
     }
 }
 
+/// Rule 27: what a new channel needs, requested or from genesis: both paras registered and
+/// distinct, no such channel yet, limits in range.
+fn check_new_channel(
+    ext: &mut dyn Externalities,
+    channel: HrmpChannelId,
+    max_capacity: u32,
+    max_message_size: u32,
+) -> Result<Result<(), HrmpError>, ChainError> {
+    if let Err(e) = check_paras(ext, channel)? {
+        return Ok(Err(e));
+    }
+    Ok(check_limits(channel, max_capacity, max_message_size))
+}
+
 /// Rule 27: records the sender's request to open `channel`.
 pub(crate) fn request_open(
     ext: &mut dyn Externalities,
@@ -141,10 +155,7 @@ pub(crate) fn request_open(
     max_capacity: u32,
     max_message_size: u32,
 ) -> Result<Result<(), HrmpError>, ChainError> {
-    if let Err(e) = check_paras(ext, channel)? {
-        return Ok(Err(e));
-    }
-    if let Err(e) = check_limits(channel, max_capacity, max_message_size) {
+    if let Err(e) = check_new_channel(ext, channel, max_capacity, max_message_size)? {
         return Ok(Err(e));
     }
     if state::map_get(ext, &OPEN_REQUESTS, &channel)?.is_some() {
@@ -212,10 +223,7 @@ pub(crate) fn open_genesis(
     max_capacity: u32,
     max_message_size: u32,
 ) -> Result<Result<(), HrmpError>, ChainError> {
-    if let Err(e) = check_paras(ext, channel)? {
-        return Ok(Err(e));
-    }
-    if let Err(e) = check_limits(channel, max_capacity, max_message_size) {
+    if let Err(e) = check_new_channel(ext, channel, max_capacity, max_message_size)? {
         return Ok(Err(e));
     }
     open(ext, channel, max_capacity, max_message_size)?;
